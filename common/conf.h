@@ -1,0 +1,82 @@
+/*
+ * conf: airlock.conf, read with libconfig against one table of known keys
+ * (conf.c).  Every key has a safe default; an unknown key, a wrong type or
+ * a bad value is an error naming the file, the line and the key.  Only the
+ * master reads the file; roles receive the parsed settings over IPC
+ * (conf_pack / conf_unpack), so no child ever opens it.
+ *
+ * (Named conf.h, not config.h: config.h is autoconf's.)
+ */
+#ifndef AIRLOCK_CONF_H
+#define AIRLOCK_CONF_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#ifndef AIRLOCK_CONF_FILE
+#define AIRLOCK_CONF_FILE "/etc/airlock/airlock.conf"
+#endif
+#ifndef AIRLOCK_DATA_DIR
+#define AIRLOCK_DATA_DIR "/var/lib/airlock"
+#endif
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+struct airlock_conf {
+	/* server */
+	char *data_dir;		/* server.data_dir */
+	int workers;		/* server.workers: 1..64 */
+	char *user;		/* server.user: the unprivileged service user */
+	char *address;		/* server.address: public URL, "" = unset */
+	char *server_name;	/* server.server_name: Server header product */
+	int hide_version;	/* server.hide_version */
+	int shutdown_timeout;	/* server.shutdown_timeout: seconds to drain */
+	char *log_level;	/* server.log_level: error|warn|info|debug */
+	/* http */
+	struct strlist listen;	/* http.listen: "addr:port" / "[v6]:port" */
+	char *static_dir;	/* http.static_dir: served at /, "" = none */
+	int max_connections;	/* http.max_connections, per worker */
+	int max_request_line;	/* http.max_request_line, bytes */
+	int max_header_size;	/* http.max_header_size, bytes (all headers) */
+	int max_headers;	/* http.max_headers, count */
+	int max_body_size;	/* http.max_body_size, bytes */
+	int header_timeout;	/* http.header_timeout, seconds */
+	int idle_timeout;	/* http.idle_timeout, seconds (keep-alive) */
+	int body_timeout;	/* http.body_timeout, seconds */
+	int send_timeout;	/* http.send_timeout, seconds */
+	int access_log;		/* http.access_log */
+};
+
+/* A configuration with every default filled in; NULL on allocation failure. */
+struct airlock_conf *conf_new(void);
+void conf_free(struct airlock_conf *c);
+
+/*
+ * Reads a file / a string (name is used in messages) over c.  On error
+ * returns -1 and writes "FILE:LINE: KEY: what is wrong" into err.
+ */
+int conf_load_file(struct airlock_conf *c, const char *path, char *err,
+    size_t errlen);
+int conf_load_string(struct airlock_conf *c, const char *text,
+    const char *name, char *err, size_t errlen);
+/* Applies one -o "key=value"; value is typed by the key's table entry. */
+int conf_override(struct airlock_conf *c, const char *kv, char *err,
+    size_t errlen);
+/* Checks across keys once everything is applied. */
+int conf_check(const struct airlock_conf *c, char *err, size_t errlen);
+/* Writes the effective configuration in airlock.conf syntax (airlockd -T). */
+void conf_dump(const struct airlock_conf *c, int fd);
+
+/* Serialises every setting for a role; conf_unpack is its exact inverse. */
+int conf_pack(const struct airlock_conf *c, struct buf *b);
+/* Returns a new configuration, or NULL on a malformed buffer. */
+struct airlock_conf *conf_unpack(struct buf *b);
+
+/* "90", "90s", "30m", "12h", "7d" → seconds; -1 when malformed. */
+long conf_parse_duration(const char *s);
+
+#endif

@@ -1,0 +1,35 @@
+/* role: what every role does first: take its CONFIG, drop privileges. */
+#ifndef AIRLOCK_ROLE_H
+#define AIRLOCK_ROLE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "conf.h"
+#include "ipc.h"
+
+/*
+ * What every role learns from its CONFIG message besides the settings
+ * (common/ipc_msgs.h has the layout).
+ */
+struct role_config {
+	uid_t uid;
+	gid_t gid;
+	char *chroot;		/* the role's root (a plain chdir if not root) */
+	time_t master_start;
+	uint32_t generation;
+	uint32_t slot;
+	struct airlock_conf *conf;
+};
+
+/* Parses a CONFIG payload; -1 when malformed (fuzzed via fuzz_ipc). */
+int role_config_parse(struct buf *payload, struct role_config *rc);
+void role_config_release(struct role_config *rc);
+/* Reads CONFIG from IPC_FD (blocking); fatal() on anything else. */
+void role_config_recv(struct ipc_chan *ch, enum role self,
+    struct role_config *rc, int *fds, int *nfds);
+/* Drops privileges into rc's chroot and user; fatal() on failure. */
+void role_drop(const struct role_config *rc, const char *role);
+
+#endif

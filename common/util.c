@@ -1,0 +1,107 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+int
+fd_set_nonblock(int fd)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int
+fd_set_cloexec(int fd, int on)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFD)) == -1)
+		return -1;
+	fl = on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC;
+	return fcntl(fd, F_SETFD, fl);
+}
+
+int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t n;
+	char *p;
+
+	n = strlen(path);
+	if (n == 0 || n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(tmp, path, n + 1);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int
+privsep_drop(uid_t uid, gid_t gid, const char *chroot_dir)
+{
+	if (geteuid() != 0) {
+		/* No chroot without root: at least work from the same place. */
+		if (chroot_dir != NULL && chdir(chroot_dir) == -1) {
+			log_error("privsep: chdir %s: %s", chroot_dir,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (chroot_dir != NULL) {
+		if (chroot(chroot_dir) == -1) {
+			log_error("privsep: chroot %s: %s", chroot_dir,
+			    strerror(errno));
+			return -1;
+		}
+		if (chdir("/") == -1) {
+			log_error("privsep: chdir / in %s: %s", chroot_dir,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, uid) == -1) {
+		log_error("privsep: cannot become uid %u gid %u: %s",
+		    (unsigned)uid, (unsigned)gid, strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
+		log_error("privsep: could regain root after dropping it");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,25 @@
+/* util: small helpers shared by every role. */
+#ifndef AIRLOCK_UTIL_H
+#define AIRLOCK_UTIL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+int fd_set_nonblock(int fd);
+int fd_set_cloexec(int fd, int on);
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t mono_ms(void);
+/* mkdir -p with mode for the directories it creates. */
+int mkdir_p(const char *path, mode_t mode);
+
+/*
+ * Drops to uid/gid for good: chroot into dir (when not NULL), supplementary
+ * groups cleared, real/effective/saved ids set, and a check that root cannot
+ * be regained.  As another user it only changes into dir, so that relative
+ * paths mean the same either way.  Returns 0 or -1 with the reason logged.
+ */
+int privsep_drop(uid_t uid, gid_t gid, const char *chroot_dir);
+
+#endif

@@ -1,0 +1,826 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "ipc.h"
+#include "listen.h"
+#include "load.h"
+#include "log.h"
+#include "master.h"
+#include "notify.h"
+#include "util.h"
+
+#define MAX_WORKERS 64
+#define RESPAWN_FIRST_MS 100		/* first restart after a death */
+#define RESPAWN_MAX_MS 10000		/* backoff ceiling */
+#define RESPAWN_STABLE_MS 30000		/* up this long: backoff resets */
+#define CRASH_LOOP_DEATHS 5		/* this many deaths… */
+#define CRASH_LOOP_WINDOW_MS 60000	/* …within this window: give up */
+#define PING_EVERY_MS 5000
+#define PING_DEADLINE_MS 15000		/* no PONG by then: hung, killed */
+#define READY_DEADLINE_MS 10000		/* a new child must say READY */
+
+struct child {
+	enum role role;
+	int slot;		/* index in m.slots, -1 once retired */
+	int wslot;		/* the slot it was started in */
+	pid_t pid;
+	struct ipc_chan ch;
+	int64_t started_ms;
+	int generation;
+	uint64_t ping_seq;
+	int64_t ping_sent_ms;	/* 0: no PING outstanding */
+	int64_t kill_at_ms;	/* draining: SIGKILL at this time, 0 = none */
+	int dead;		/* reaped; freed after the current event batch */
+	struct child *next;	/* all children */
+};
+
+struct slot {
+	enum role role;
+	struct child *c;	/* NULL while down */
+	int64_t respawn_at_ms;	/* 0: not scheduled */
+	int64_t backoff_ms;
+	int64_t deaths[CRASH_LOOP_DEATHS];
+	int ndeaths;
+	int given_up;
+};
+
+static struct {
+	const struct master_opts *opts;
+	struct airlock_conf *conf;
+	uid_t uid;
+	gid_t gid;
+	int unprivileged;	/* started as non-root */
+	struct listeners ls;
+	int loadfd;		/* the shared load table, for workers */
+	struct load_table *load;
+	int epfd;
+	int sigfd;
+	struct child *children;
+	struct slot slots[1 + MAX_WORKERS];	/* 0: auth, 1..: workers */
+	int nslots;
+	int generation;
+	time_t start_time;
+	int ready_sent;		/* READY=1 told to systemd */
+	int reloading;		/* waiting for a new generation's READY */
+	int64_t reload_deadline_ms;
+	int stopping;
+	int64_t stop_deadline_ms;
+	int64_t next_ping_ms;
+	int64_t next_watchdog_ms;
+} m;
+
+static void spawn(struct slot *s, int idx);
+
+struct airlock_conf *
+master_load_conf(const struct master_opts *o)
+{
+	struct airlock_conf *c;
+	char err[512];
+	int i, lvl;
+
+	if ((c = conf_new()) == NULL) {
+		log_error("out of memory");
+		return NULL;
+	}
+	if (conf_load_file(c, o->conf_path, err, sizeof(err)) != 0)
+		goto fail;
+	for (i = 0; i < o->noverrides; i++)
+		if (conf_override(c, o->overrides[i], err, sizeof(err)) != 0)
+			goto fail;
+	if (conf_check(c, err, sizeof(err)) != 0)
+		goto fail;
+	if (!o->debug && (lvl = log_level_parse(c->log_level)) >= 0)
+		log_set_level((enum log_level)lvl);
+	return c;
+fail:
+	log_error("%s", err);
+	conf_free(c);
+	return NULL;
+}
+
+static void
+load_dead(struct child *c)
+{
+	if (c->role == ROLE_WORKER && c->wslot > 0 && c->wslot < LOAD_SLOTS)
+		__atomic_store_n(&m.load->conns[c->generation & 1][c->wslot],
+		    LOAD_DEAD, __ATOMIC_RELAXED);
+}
+
+static const char *
+chroot_for(enum role r, char *path, size_t sz)
+{
+	switch (r) {
+	case ROLE_WORKER:
+		if (m.conf->static_dir[0] != '\0')
+			return m.conf->static_dir;
+		snprintf(path, sz, "%s/store", m.conf->data_dir);
+		return path;
+	case ROLE_AUTH:
+		snprintf(path, sz, "%s/db", m.conf->data_dir);
+		return path;
+	case ROLE_SYNC:
+		snprintf(path, sz, "%s/quarantine", m.conf->data_dir);
+		return path;
+	default:
+		return "/";
+	}
+}
+
+static int
+count_up(enum role r)
+{
+	struct child *c;
+	int n = 0;
+
+	for (c = m.children; c != NULL; c = c->next)
+		if (c->role == r && c->slot >= 0 && !c->dead &&
+		    c->ch.state == S_RUN)
+			n++;
+	return n;
+}
+
+/* Tells every worker which roles are up, for /__api__/status. */
+static void
+broadcast_state(void)
+{
+	struct child *c;
+	struct buf b;
+
+	buf_init(&b, 64);
+	buf_put_u32(&b, (uint32_t)count_up(ROLE_AUTH));
+	buf_put_u32(&b, (uint32_t)count_up(ROLE_WORKER));
+	buf_put_u32(&b, (uint32_t)m.conf->workers);
+	buf_put_u32(&b, (uint32_t)count_up(ROLE_SYNC));
+	for (c = m.children; c != NULL; c = c->next)
+		if (c->role == ROLE_WORKER && c->ch.state == S_RUN)
+			ipc_send(&c->ch, IPC_STATE, &b, NULL, 0);
+	buf_release(&b);
+}
+
+/* Frees reaped children once no epoll event of this batch can name them. */
+static void
+free_dead(void)
+{
+	struct child **pp = &m.children, *c;
+
+	while ((c = *pp) != NULL) {
+		if (c->dead) {
+			*pp = c->next;
+			free(c);
+		} else
+			pp = &c->next;
+	}
+}
+
+/* Ends a child that misbehaved or hung; its death is handled by SIGCHLD. */
+static void
+child_kill(struct child *c, const char *why)
+{
+	log_error("%s[%d]: %s: killing it", role_name(c->role), (int)c->pid,
+	    why);
+	kill(c->pid, SIGKILL);
+	if (c->ch.fd != -1) {
+		epoll_ctl(m.epfd, EPOLL_CTL_DEL, c->ch.fd, NULL);
+		close(c->ch.fd);
+		c->ch.fd = -1;
+	}
+}
+
+static int
+send_config(struct child *c, int idx)
+{
+	char path[4096];
+	struct buf b;
+	int r;
+
+	buf_init(&b, IPC_MAX_PAYLOAD);
+	buf_put_u32(&b, (uint32_t)m.uid);
+	buf_put_u32(&b, (uint32_t)m.gid);
+	buf_put_str(&b, chroot_for(c->role, path, sizeof(path)));
+	buf_put_u64(&b, (uint64_t)m.start_time);
+	buf_put_u32(&b, (uint32_t)c->generation);
+	buf_put_u32(&b, (uint32_t)idx);
+	if (conf_pack(m.conf, &b) != 0) {
+		buf_release(&b);
+		log_error("config does not fit one message");
+		return -1;
+	}
+	if (c->role == ROLE_WORKER) {
+		int fds[LISTEN_MAX + 1];
+
+		memcpy(fds, m.ls.fds, sizeof(int) * m.ls.n);
+		fds[m.ls.n] = m.loadfd;
+		r = ipc_send(&c->ch, IPC_CONFIG, &b, fds, (int)m.ls.n + 1);
+	} else
+		r = ipc_send(&c->ch, IPC_CONFIG, &b, NULL, 0);
+	buf_release(&b);
+	if (r != 0)
+		log_error("%s[%d]: sending its configuration: %s",
+		    role_name(c->role), (int)c->pid, strerror(errno));
+	return r;
+}
+
+/* fork + exec of ourselves: the child gets a fresh address space. */
+static void
+spawn(struct slot *s, int idx)
+{
+	struct epoll_event ev;
+	struct child *c;
+	sigset_t all;
+	int sv[2], devnull;
+	pid_t pid;
+
+	s->respawn_at_ms = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_error("spawn %s: socketpair: %s", role_name(s->role),
+		    strerror(errno));
+		s->respawn_at_ms = mono_ms() + RESPAWN_MAX_MS;
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_error("spawn %s: fork: %s", role_name(s->role),
+		    strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		s->respawn_at_ms = mono_ms() + RESPAWN_MAX_MS;
+		return;
+	}
+	if (pid == 0) {
+		char a0[] = "airlockd", a1[] = "-R", a2[16];
+		char *argv[] = { a0, a1, a2, NULL };
+		char *envp[3] = { NULL, NULL, NULL };
+		char journal[128], path[] = "PATH=/nonexistent";
+		int e = 0;
+
+		snprintf(a2, sizeof(a2), "%s", role_name(s->role));
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (dup2(sv[1], IPC_FD) == -1)
+			_exit(127);
+		if ((devnull = open("/dev/null", O_RDWR)) != -1) {
+			dup2(devnull, STDIN_FILENO);
+			if (devnull > STDERR_FILENO && devnull != IPC_FD)
+				close(devnull);
+		}
+		close_range(IPC_FD + 1, ~0U, 0);
+		/* A clean environment: nothing of the master's leaks. */
+		if (getenv("JOURNAL_STREAM") != NULL) {
+			snprintf(journal, sizeof(journal), "JOURNAL_STREAM=%s",
+			    getenv("JOURNAL_STREAM"));
+			envp[e++] = journal;
+		}
+		envp[e++] = path;
+		execve("/proc/self/exe", argv, envp);
+		_exit(127);
+	}
+	close(sv[1]);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("out of memory");
+	c->role = s->role;
+	c->slot = idx;
+	c->wslot = idx;
+	c->pid = pid;
+	c->started_ms = mono_ms();
+	c->generation = m.generation;
+	ipc_chan_init(&c->ch, sv[0], ROLE_MASTER, s->role);
+	c->next = m.children;
+	m.children = c;
+	s->c = c;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = c;
+	if (epoll_ctl(m.epfd, EPOLL_CTL_ADD, sv[0], &ev) == -1)
+		fatal("epoll_ctl: %s", strerror(errno));
+	log_debug("started %s[%d] (slot %d, generation %d)",
+	    role_name(s->role), (int)pid, idx, m.generation);
+	if (send_config(c, idx) != 0)
+		child_kill(c, "could not configure it");
+}
+
+static void
+slot_died(struct slot *s, struct child *c, int sigsys)
+{
+	int64_t now = mono_ms(), lived = now - c->started_ms;
+	char detail[160];
+	int i, k;
+
+	s->c = NULL;
+	if (m.stopping)
+		return;
+	/* Deaths within the window; a crash loop is not retried forever. */
+	for (i = k = 0; i < s->ndeaths; i++)
+		if (now - s->deaths[i] < CRASH_LOOP_WINDOW_MS)
+			s->deaths[k++] = s->deaths[i];
+	s->ndeaths = k;
+	if (s->ndeaths < CRASH_LOOP_DEATHS)
+		s->deaths[s->ndeaths++] = now;
+	if (s->ndeaths >= CRASH_LOOP_DEATHS) {
+		s->given_up = 1;
+		snprintf(detail, sizeof(detail), "%s (slot %d) died %d times "
+		    "in %ds: not restarting it; fix the cause, then SIGHUP",
+		    role_name(s->role), (int)(s - m.slots), CRASH_LOOP_DEATHS,
+		    CRASH_LOOP_WINDOW_MS / 1000);
+		log_error("%s", detail);
+		audit_event("crash_loop", role_name(s->role), c->pid, detail);
+		return;
+	}
+	if (lived >= RESPAWN_STABLE_MS || s->backoff_ms == 0)
+		s->backoff_ms = RESPAWN_FIRST_MS;
+	else if (!sigsys)
+		s->backoff_ms = s->backoff_ms * 2 > RESPAWN_MAX_MS ?
+		    RESPAWN_MAX_MS : s->backoff_ms * 2;
+	s->respawn_at_ms = now + s->backoff_ms;
+	log_info("restarting %s in %lld ms", role_name(s->role),
+	    (long long)s->backoff_ms);
+}
+
+static void
+reap(void)
+{
+	struct child *c;
+	char detail[160];
+	int status, sigsys;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (c = m.children; c != NULL; c = c->next)
+			if (c->pid == pid)
+				break;
+		if (c == NULL)
+			continue;
+		sigsys = WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
+		if (sigsys) {
+			snprintf(detail, sizeof(detail), "sandbox violation: "
+			    "killed by SIGSYS (a system call its policy "
+			    "forbids)");
+			log_error("%s[%d]: %s", role_name(c->role), (int)pid,
+			    detail);
+			audit_event("sandbox_violation", role_name(c->role),
+			    pid, detail);
+		} else if (WIFSIGNALED(status)) {
+			log_error("%s[%d] killed by signal %d (%s)",
+			    role_name(c->role), (int)pid, WTERMSIG(status),
+			    strsignal(WTERMSIG(status)));
+		} else if (WEXITSTATUS(status) != 0 || (c->slot >= 0 &&
+		    !m.stopping)) {
+			log_error("%s[%d] exited with status %d",
+			    role_name(c->role), (int)pid, WEXITSTATUS(status));
+		} else {
+			log_debug("%s[%d] exited", role_name(c->role), (int)pid);
+		}
+		if (c->slot >= 0 && m.slots[c->slot].c == c)
+			slot_died(&m.slots[c->slot], c, sigsys);
+		c->dead = 1;
+		c->kill_at_ms = 0;
+		load_dead(c);
+		if (c->ch.fd != -1) {
+			epoll_ctl(m.epfd, EPOLL_CTL_DEL, c->ch.fd, NULL);
+			close(c->ch.fd);
+			c->ch.fd = -1;
+		}
+		broadcast_state();
+	}
+}
+
+static void
+retire_workers(void)
+{
+	struct child *c;
+
+	for (c = m.children; c != NULL; c = c->next) {
+		if (c->dead || c->role != ROLE_WORKER || c->slot != -1 ||
+		    c->kill_at_ms)
+			continue;
+		load_dead(c);
+		if (c->ch.fd != -1 && c->ch.state == S_RUN)
+			ipc_send(&c->ch, IPC_DRAIN, NULL, NULL, 0);
+		else
+			kill(c->pid, SIGTERM);
+		c->kill_at_ms = mono_ms() + m.conf->shutdown_timeout * 1000LL;
+	}
+}
+
+static int
+generation_ready(void)
+{
+	int i;
+
+	for (i = 1; i < m.nslots; i++)
+		if (!m.slots[i].given_up && (m.slots[i].c == NULL ||
+		    m.slots[i].c->ch.state != S_RUN))
+			return 0;
+	return 1;
+}
+
+static void
+on_ready(struct child *c)
+{
+	c->ch.state = S_RUN;
+	log_debug("%s[%d] ready", role_name(c->role), (int)c->pid);
+	broadcast_state();
+	if (m.reloading && generation_ready()) {
+		/* New workers accept now; the old ones finish and go. */
+		m.reloading = 0;
+		retire_workers();
+		log_info("reload complete (generation %d)", m.generation);
+		notify_send("READY=1");
+	}
+	if (!m.ready_sent && generation_ready() && m.slots[0].c != NULL &&
+	    m.slots[0].c->ch.state == S_RUN) {
+		m.ready_sent = 1;
+		log_info("airlockd %s ready: %d worker(s)", PACKAGE_VERSION,
+		    m.nslots - 1);
+		notify_send("READY=1\nSTATUS=serving");
+	}
+}
+
+static void
+on_message(struct child *c)
+{
+	struct ipc_msg msg;
+	uint64_t seq;
+	int r;
+
+	while (c->ch.fd != -1 && (r = ipc_recv(&c->ch, &msg, 0)) != 0) {
+		if (r == -1) {
+			if (errno == 0) {
+				/* It is exiting; SIGCHLD will say how. */
+				log_debug("%s[%d] closed its socket",
+				    role_name(c->role), (int)c->pid);
+				epoll_ctl(m.epfd, EPOLL_CTL_DEL, c->ch.fd, NULL);
+				close(c->ch.fd);
+				c->ch.fd = -1;
+				return;
+			}
+			child_kill(c, "invalid message");
+			return;
+		}
+		switch (msg.type) {
+		case IPC_READY:
+			on_ready(c);
+			break;
+		case IPC_PONG:
+			if (buf_get_u64(&msg.payload, &seq) != 0 ||
+			    seq != c->ping_seq) {
+				child_kill(c, "PONG with a wrong sequence");
+				return;
+			}
+			c->ping_sent_ms = 0;
+			break;
+		default:
+			/* The table admits nothing else to the master. */
+			child_kill(c, "unexpected message");
+			return;
+		}
+		ipc_msg_close_fds(&msg);
+	}
+}
+
+static void
+ping_all(int64_t now)
+{
+	struct child *c;
+	struct buf b;
+
+	for (c = m.children; c != NULL; c = c->next) {
+		if (c->ch.fd == -1)
+			continue;
+		if (c->ch.state == S_START &&
+		    now - c->started_ms > READY_DEADLINE_MS) {
+			child_kill(c, "not ready in time");
+			continue;
+		}
+		if (c->ch.state != S_RUN)
+			continue;
+		if (c->ping_sent_ms && now - c->ping_sent_ms > PING_DEADLINE_MS) {
+			child_kill(c, "not answering (hung)");
+			continue;
+		}
+		if (c->ping_sent_ms)
+			continue;
+		buf_init(&b, 8);
+		buf_put_u64(&b, ++c->ping_seq);
+		if (ipc_send(&c->ch, IPC_PING, &b, NULL, 0) == 0)
+			c->ping_sent_ms = now;
+		buf_release(&b);
+	}
+}
+
+static void
+set_slots(void)
+{
+	int i, n = 1 + m.conf->workers;
+
+	for (i = 0; i < n; i++) {
+		m.slots[i].role = i == 0 ? ROLE_AUTH : ROLE_WORKER;
+		m.slots[i].given_up = 0;
+		m.slots[i].ndeaths = 0;
+	}
+	m.nslots = n;
+}
+
+static void
+reload(void)
+{
+	struct airlock_conf *nc;
+	struct child *c;
+	int i;
+
+	log_info("SIGHUP: reloading %s", m.opts->conf_path);
+	notify_reloading();
+	if ((nc = master_load_conf(m.opts)) == NULL) {
+		log_error("reload failed: keeping the running configuration");
+		notify_send("READY=1");
+		return;
+	}
+	/* What the master itself was set up with needs a restart. */
+	if (strcmp(nc->data_dir, m.conf->data_dir) != 0 ||
+	    strcmp(nc->user, m.conf->user) != 0 ||
+	    strcmp(nc->static_dir, m.conf->static_dir) != 0) {
+		log_warn("reload: server.data_dir, server.user and "
+		    "http.static_dir take effect at the next restart");
+		free(nc->data_dir);
+		nc->data_dir = strdup(m.conf->data_dir);
+		free(nc->user);
+		nc->user = strdup(m.conf->user);
+		free(nc->static_dir);
+		nc->static_dir = strdup(m.conf->static_dir);
+	}
+	if (listen_rebind(&m.ls, &nc->listen) != 0) {
+		log_error("reload failed: cannot bind the new http.listen; "
+		    "keeping the running configuration");
+		conf_free(nc);
+		notify_send("READY=1");
+		return;
+	}
+	conf_free(m.conf);
+	m.conf = nc;
+	m.generation++;
+	/* Old workers keep accepting until the new ones are ready. */
+	for (c = m.children; c != NULL; c = c->next)
+		if (c->role == ROLE_WORKER && c->slot >= 0) {
+			m.slots[c->slot].c = NULL;
+			c->slot = -1;
+		}
+	set_slots();
+	m.reloading = 1;
+	m.reload_deadline_ms = mono_ms() + READY_DEADLINE_MS;
+	for (i = 1; i < m.nslots; i++)
+		spawn(&m.slots[i], i);
+	if (m.slots[0].c == NULL)
+		spawn(&m.slots[0], 0);
+	audit_event("reload", "master", getpid(), "configuration reloaded");
+}
+
+static void
+begin_stop(void)
+{
+	struct child *c;
+
+	if (m.stopping)
+		return;
+	m.stopping = 1;
+	m.stop_deadline_ms = mono_ms() + m.conf->shutdown_timeout * 1000LL;
+	log_info("stopping: draining connections (up to %ds)",
+	    m.conf->shutdown_timeout);
+	notify_send("STOPPING=1");
+	listen_close(&m.ls);
+	for (c = m.children; c != NULL; c = c->next) {
+		if (c->dead)
+			continue;
+		if (c->ch.fd == -1 || c->ch.state != S_RUN) {
+			kill(c->pid, SIGTERM);
+			continue;
+		}
+		if (c->role == ROLE_WORKER)
+			ipc_send(&c->ch, IPC_DRAIN, NULL, NULL, 0);
+		else
+			ipc_send(&c->ch, IPC_SHUTDOWN, NULL, NULL, 0);
+	}
+}
+
+static void
+on_signal(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m.sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap();
+			break;
+		case SIGHUP:
+			if (!m.stopping)
+				reload();
+			break;
+		case SIGTERM:
+		case SIGINT:
+			begin_stop();
+			break;
+		}
+	}
+}
+
+static void
+timers(int64_t now)
+{
+	struct child *c;
+	int i;
+
+	for (i = 0; i < m.nslots && !m.stopping; i++)
+		if (m.slots[i].c == NULL && !m.slots[i].given_up &&
+		    m.slots[i].respawn_at_ms && now >= m.slots[i].respawn_at_ms)
+			spawn(&m.slots[i], i);
+	if (m.reloading && now > m.reload_deadline_ms) {
+		log_error("reload: new workers not ready in time; retiring "
+		    "the old ones anyway");
+		m.reloading = 0;
+		retire_workers();
+		notify_send("READY=1");
+	}
+	for (c = m.children; c != NULL; c = c->next)
+		if (c->kill_at_ms && now > c->kill_at_ms) {
+			log_warn("%s[%d] still draining after %ds: killing it",
+			    role_name(c->role), (int)c->pid,
+			    m.conf->shutdown_timeout);
+			kill(c->pid, SIGKILL);
+			c->kill_at_ms = 0;
+		}
+	if (m.stopping && now > m.stop_deadline_ms) {
+		for (c = m.children; c != NULL; c = c->next)
+			if (!c->dead)
+				kill(c->pid, SIGKILL);
+		m.stop_deadline_ms = now + 60000;
+	}
+	if (now >= m.next_ping_ms) {
+		ping_all(now);
+		m.next_ping_ms = now + PING_EVERY_MS;
+	}
+	if (notify_watchdog_ms() && now >= m.next_watchdog_ms) {
+		notify_send("WATCHDOG=1");
+		m.next_watchdog_ms = now + notify_watchdog_ms();
+	}
+}
+
+static int
+next_timeout(int64_t now)
+{
+	int64_t t = now + 1000;
+	int i;
+
+	for (i = 0; i < m.nslots; i++)
+		if (m.slots[i].respawn_at_ms && m.slots[i].respawn_at_ms < t)
+			t = m.slots[i].respawn_at_ms;
+	if (notify_watchdog_ms() && m.next_watchdog_ms < t)
+		t = m.next_watchdog_ms;
+	return t > now ? (int)(t - now) : 0;
+}
+
+/* The directories each role is confined to, owned as that role needs. */
+static int
+prepare_dirs(void)
+{
+	char path[4096];
+
+	if (mkdir_p(m.conf->data_dir, 0755) != 0) {
+		log_error("cannot create %s: %s", m.conf->data_dir,
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/store", m.conf->data_dir);
+	if (mkdir_p(path, 0755) != 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/db", m.conf->data_dir);
+	if (mkdir_p(path, 0700) != 0 || chown(path, m.uid, m.gid) != 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/quarantine", m.conf->data_dir);
+	if (mkdir_p(path, 0700) != 0 || chown(path, m.uid, m.gid) != 0)
+		goto fail;
+	return 0;
+fail:
+	log_error("cannot prepare %s: %s", path, strerror(errno));
+	return -1;
+}
+
+static int
+resolve_user(void)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0) {
+		m.unprivileged = 1;
+		m.uid = geteuid();
+		m.gid = getegid();
+		log_warn("running as uid %u, not root: every role runs as "
+		    "this user, without chroot or a user switch (sandboxes "
+		    "still apply)", (unsigned)m.uid);
+		return 0;
+	}
+	if ((pw = getpwnam(m.conf->user)) == NULL) {
+		log_error("server.user '%s' does not exist; create it with: "
+		    "useradd --system --no-create-home --home-dir /nonexistent "
+		    "--shell /usr/sbin/nologin %s", m.conf->user,
+		    m.conf->user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		log_error("server.user '%s' is root: choose an unprivileged "
+		    "user", m.conf->user);
+		return -1;
+	}
+	m.uid = pw->pw_uid;
+	m.gid = pw->pw_gid;
+	return 0;
+}
+
+int
+master_main(const struct master_opts *o, struct airlock_conf *conf)
+{
+	struct epoll_event evs[32], ev;
+	sigset_t set;
+	int i, n, have_listeners;
+	int64_t now;
+
+	m.opts = o;
+	m.conf = conf;
+	m.start_time = time(NULL);
+	log_init("master", log_get_level());
+	notify_init();
+	if ((have_listeners = listen_from_systemd(&m.ls)) == -1)
+		return 1;
+	if (resolve_user() != 0 || prepare_dirs() != 0)
+		return 1;
+	audit_open(m.conf->data_dir);
+	if (!have_listeners && listen_bind(&m.ls, &m.conf->listen) != 0)
+		return 1;
+	if ((m.loadfd = memfd_create("airlock-load", MFD_CLOEXEC)) == -1 ||
+	    ftruncate(m.loadfd, sizeof(struct load_table)) == -1 ||
+	    (m.load = mmap(NULL, sizeof(struct load_table), PROT_READ |
+	    PROT_WRITE, MAP_SHARED, m.loadfd, 0)) == MAP_FAILED)
+		fatal("load table: %s", strerror(errno));
+	memset(m.load, 0xff, sizeof(*m.load));	/* every counter LOAD_DEAD */
+	if (m.ls.n == 0) {
+		log_error("nothing to listen on: set http.listen or use "
+		    "socket activation");
+		return 1;
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((m.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd: %s", strerror(errno));
+	if ((m.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1: %s", strerror(errno));
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = NULL;
+	epoll_ctl(m.epfd, EPOLL_CTL_ADD, m.sigfd, &ev);
+
+	audit_event("start", "master", getpid(), "airlockd " PACKAGE_VERSION
+	    " starting");
+	set_slots();
+	for (i = 0; i < m.nslots; i++)
+		spawn(&m.slots[i], i);
+	m.next_ping_ms = mono_ms() + PING_EVERY_MS;
+
+	while (!m.stopping || m.children != NULL) {
+		now = mono_ms();
+		n = epoll_wait(m.epfd, evs, (int)nitems(evs), next_timeout(now));
+		if (n == -1 && errno != EINTR)
+			fatal("epoll_wait: %s", strerror(errno));
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == NULL)
+				on_signal();
+			else
+				on_message(evs[i].data.ptr);
+		}
+		free_dead();
+		timers(mono_ms());
+	}
+	audit_event("stop", "master", getpid(), "stopped");
+	log_info("stopped");
+	audit_close();
+	conf_free(m.conf);
+	return 0;
+}

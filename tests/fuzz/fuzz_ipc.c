@@ -1,0 +1,41 @@
+/*
+ * libFuzzer target for what a role accepts over IPC: the message decoder
+ * for every (receiver, sender, state, fd count), and the CONFIG payload a
+ * role parses (which includes conf_unpack).  The first two bytes choose
+ * the link; the rest is the datagram.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "role.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const int states[] = { S_START, S_RUN, S_DRAIN };
+	struct role_config rc;
+	struct ipc_msg m;
+	char why[160];
+	enum role self, peer;
+	int state, nfds;
+
+	if (size < 2)
+		return 0;
+	log_init("fuzz", LOG_LVL_ERROR);
+	self = (enum role)(data[0] % ROLE_MAX);
+	peer = (enum role)((data[0] >> 2) % ROLE_MAX);
+	state = states[(data[0] >> 4) % 3];
+	nfds = data[1] % (IPC_MAX_FDS + 2);
+	if (ipc_decode(self, peer, state, data + 2, size - 2, nfds, &m, why,
+	    sizeof(why)) != 0)
+		return 0;
+	if (m.type == IPC_CONFIG && role_config_parse(&m.payload, &rc) == 0)
+		role_config_release(&rc);
+	return 0;
+}

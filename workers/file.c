@@ -1,0 +1,171 @@
+/*
+ * The worker's routes: the status API and files under the worker's root
+ * (its chroot), with validators, conditional requests and single ranges.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "server.h"
+#include "util.h"
+
+#define TEXT "text/plain; charset=utf-8"
+
+static void
+api_status(struct server *s, struct conn *c)
+{
+	struct buf b;
+	long long uptime = (long long)(time(NULL) - s->master_start);
+
+	buf_init(&b, 1024);
+	buf_putf(&b, "{\"status\":\"ok\"");
+	if (!s->conf->hide_version)
+		buf_putf(&b, ",\"version\":\"%s\"", PACKAGE_VERSION);
+	buf_putf(&b, ",\"uptime\":%lld,\"roles\":{\"auth\":{\"up\":%u},"
+	    "\"workers\":{\"up\":%u,\"configured\":%u},\"sync\":{\"up\":%u}}}\n",
+	    uptime < 0 ? 0 : uptime, s->auth_up, s->workers_up,
+	    s->workers_total, s->sync_up);
+	resp_head(s, c, 200, "application/json", (long long)buf_avail(&b));
+	resp_header(c, "Cache-Control", "no-store");
+	resp_end_head(c);
+	if (!c->head)
+		buf_put(&c->out, buf_ptr(&b), buf_avail(&b));
+	buf_release(&b);
+}
+
+static int
+if_range_ok(struct http_str ir, const char *etag, time_t mtime)
+{
+	time_t t;
+
+	if (ir.n > 0 && (ir.p[0] == '"' || ir.p[0] == 'W')) {
+		/* If-Range needs a strong match. */
+		return ir.p[0] == '"' && ir.n == strlen(etag) &&
+		    memcmp(ir.p, etag, ir.n) == 0;
+	}
+	t = http_date_parse(ir);
+	return t != -1 && t == mtime;
+}
+
+static void
+not_modified(struct server *s, struct conn *c, const char *etag,
+    const char *lastmod)
+{
+	resp_head(s, c, 304, NULL, -1);
+	resp_header(c, "ETag", "%s", etag);
+	resp_header(c, "Last-Modified", "%s", lastmod);
+	resp_end_head(c);
+}
+
+static void
+static_file(struct server *s, struct conn *c, const struct http_request *req)
+{
+	const char *rel = req->path[1] ? req->path + 1 : ".";
+	char etag[64], lastmod[40], crange[96], index[HTTP_PATH_MAX + 16];
+	const struct stat *st;
+	struct fentry *f;
+	off_t first = 0, last;
+	int status = 200, r, err, isindex = 0;
+
+	err = fcache_get(&s->fc, rel, mono_ms(), &f);
+	if (err == EISDIR) {
+		if (req->path[strlen(req->path) - 1] != '/') {
+			resp_head(s, c, 301, TEXT, 0);
+			resp_header(c, "Location", "%s/", req->path);
+			resp_end_head(c);
+			return;
+		}
+		/* No directory listings: index.html or nothing. */
+		snprintf(index, sizeof(index), "%sindex.html", rel[0] == '.' &&
+		    rel[1] == '\0' ? "" : rel);
+		err = fcache_get(&s->fc, index, mono_ms(), &f);
+		isindex = 1;
+	}
+	if (err != 0) {
+		if (err == EACCES)
+			resp_simple(s, c, 403, TEXT, "403 Forbidden\n");
+		else
+			resp_simple(s, c, 404, TEXT, "404 Not Found\n");
+		return;
+	}
+	st = &f->st;
+	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
+	    (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
+	    (unsigned long long)st->st_mtim.tv_nsec,
+	    (unsigned long long)st->st_size);
+	http_date_format(st->st_mtime, lastmod, sizeof(lastmod));
+	if (req->if_none_match.n > 0 ? http_etag_match(req->if_none_match,
+	    etag) : (req->if_modified_since != -1 &&
+	    st->st_mtime <= req->if_modified_since)) {
+		fcache_put(&s->fc, f);
+		not_modified(s, c, etag, lastmod);
+		return;
+	}
+
+	last = st->st_size - 1;
+	if (req->method == HTTP_M_GET && req->range.n > 0 &&
+	    (req->if_range.n == 0 ||
+	    if_range_ok(req->if_range, etag, st->st_mtime))) {
+		r = http_range_parse(req->range, st->st_size, &first, &last);
+		if (r == -1) {
+			resp_head(s, c, 416, TEXT, 0);
+			resp_header(c, "Content-Range", "bytes */%lld",
+			    (long long)st->st_size);
+			resp_end_head(c);
+			fcache_put(&s->fc, f);
+			return;
+		}
+		if (r == 1) {
+			status = 206;
+			snprintf(crange, sizeof(crange), "bytes %lld-%lld/%lld",
+			    (long long)first, (long long)last,
+			    (long long)st->st_size);
+		}
+	}
+	resp_head(s, c, status, http_mime_type(isindex ? "index.html" :
+	    req->path), (long long)(last - first + 1));
+	resp_header(c, "Last-Modified", "%s", lastmod);
+	resp_header(c, "ETag", "%s", etag);
+	resp_header(c, "Accept-Ranges", "bytes");
+	if (status == 206)
+		resp_header(c, "Content-Range", "%s", crange);
+	resp_end_head(c);
+	if (c->head || last < first) {
+		fcache_put(&s->fc, f);
+		return;
+	}
+	c->file = f;
+	c->file_off = first;
+	c->file_end = last + 1;
+}
+
+void
+route_request(struct server *s, struct conn *c, const struct http_request *req)
+{
+	if (req->method == HTTP_M_UNKNOWN) {
+		resp_simple(s, c, 501, TEXT, "501 Not Implemented\n");
+		return;
+	}
+	if (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD) {
+		resp_head(s, c, 405, TEXT, 23);
+		resp_header(c, "Allow", "GET, HEAD");
+		resp_end_head(c);
+		if (!c->head)
+			buf_put(&c->out, "405 Method Not Allowed\n", 23);
+		return;
+	}
+	if (strcmp(req->path, "/__api__/status") == 0) {
+		api_status(s, c);
+		return;
+	}
+	if (strncmp(req->path, "/__api__/", 9) == 0 ||
+	    s->conf->static_dir[0] == '\0') {
+		resp_simple(s, c, 404, TEXT, "404 Not Found\n");
+		return;
+	}
+	static_file(s, c, req);
+}

@@ -1,0 +1,611 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "util.h"
+
+/*
+ * epoll data: listening sockets and the IPC link are small integers, so
+ * they never collide with a connection pointer.
+ */
+#define EV_LISTEN_BASE 1
+#define EV_IPC 100
+#define EV_MAX_TAG 4096
+
+#define READ_CHUNK 4096
+/*
+ * One accept per wake-up, as nginx's default: EPOLLEXCLUSIVE wakes a
+ * worker idle in epoll_wait, so connections spread over the workers
+ * instead of all going to whichever woke first.
+ */
+#define ACCEPT_BATCH 1
+
+static const char busy_response[] =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Length: 20\r\n"
+    "Retry-After: 1\r\n"
+    "Connection: close\r\n\r\n"
+    "server is too busy.\n";
+
+static void
+update_date(struct server *s)
+{
+	time_t now = time(NULL);
+
+	if (now != s->date_at) {
+		http_date_format(now, s->date, sizeof(s->date));
+		s->date_at = now;
+	}
+}
+
+int
+server_init(struct server *s, const struct airlock_conf *conf,
+    const int *lfds, int nlfds, struct ipc_chan *ch)
+{
+	struct epoll_event ev;
+	int i;
+
+	s->conf = conf;
+	s->lim.max_request_line = (size_t)conf->max_request_line;
+	s->lim.max_header_size = (size_t)conf->max_header_size;
+	s->lim.max_headers = (size_t)conf->max_headers;
+	s->ch = ch;
+	s->nlfds = nlfds;
+	memcpy(s->lfds, lfds, sizeof(int) * (size_t)nlfds);
+	if (conf->hide_version)
+		snprintf(s->server_header, sizeof(s->server_header),
+		    "Server: %s\r\n", conf->server_name);
+	else
+		snprintf(s->server_header, sizeof(s->server_header),
+		    "Server: %s/%s\r\n", conf->server_name, PACKAGE_VERSION);
+	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	for (i = 0; i < nlfds; i++) {
+		memset(&ev, 0, sizeof(ev));
+		/* One worker woken per connection, not all of them. */
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.u64 = EV_LISTEN_BASE + (uint64_t)i;
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, lfds[i], &ev) == -1)
+			return -1;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_IPC;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ch->fd, &ev) == -1)
+		return -1;
+	update_date(s);
+	return 0;
+}
+
+int
+server_load_init(struct server *s, int fd, int slot, int generation)
+{
+	if (slot <= 0 || slot >= LOAD_SLOTS)
+		return -1;
+	s->load = mmap(NULL, sizeof(*s->load), PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	if (s->load == MAP_FAILED) {
+		s->load = NULL;
+		return -1;
+	}
+	s->slot = slot;
+	s->row = generation & 1;
+	return 0;
+}
+
+static void
+load_publish(struct server *s)
+{
+	if (s->load != NULL && !s->draining)
+		__atomic_store_n(&s->load->conns[s->row][s->slot], s->nconns,
+		    __ATOMIC_RELAXED);
+}
+
+/* Whether a live worker of my generation holds clearly fewer connections. */
+static int
+load_ahead(struct server *s)
+{
+	uint32_t v, min = LOAD_DEAD;
+	int i;
+
+	if (s->load == NULL)
+		return 0;
+	for (i = 1; i <= s->conf->workers && i < LOAD_SLOTS; i++) {
+		if (i == s->slot)
+			continue;
+		v = __atomic_load_n(&s->load->conns[s->row][i],
+		    __ATOMIC_RELAXED);
+		if (v < min)
+			min = v;
+	}
+	return min != LOAD_DEAD && s->nconns > min + LOAD_SLACK;
+}
+
+/* Joins or leaves the listening sockets' wait queues. */
+static void
+accepting(struct server *s, int on)
+{
+	struct epoll_event ev;
+	int i;
+
+	for (i = 0; i < s->nlfds; i++) {
+		if (on) {
+			memset(&ev, 0, sizeof(ev));
+			ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+			ev.data.u64 = EV_LISTEN_BASE + (uint64_t)i;
+			epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfds[i], &ev);
+		} else
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfds[i], NULL);
+	}
+	s->accept_paused = !on;
+}
+
+static void
+conn_close(struct server *s, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
+	/* close() also removes it from the epoll set. */
+	close(c->fd);
+	fcache_put(&s->fc, c->file);
+	buf_release(&c->in);
+	buf_release(&c->out);
+	free(c);
+	load_publish(s);
+}
+
+void
+resp_head(struct server *s, struct conn *c, int status, const char *ctype,
+    long long length)
+{
+	buf_reset(&c->out);
+	c->status = status;
+	buf_putf(&c->out, "HTTP/1.1 %d %s\r\n%sDate: %s\r\n", status,
+	    http_status_text(status), s->server_header, s->date);
+	if (ctype != NULL)
+		buf_putf(&c->out, "Content-Type: %s\r\n", ctype);
+	if (length >= 0)
+		buf_putf(&c->out, "Content-Length: %lld\r\n", length);
+	if (!c->keep_alive)
+		buf_putf(&c->out, "Connection: close\r\n");
+	else if (c->http10)
+		buf_putf(&c->out, "Connection: keep-alive\r\n");
+}
+
+void
+resp_header(struct conn *c, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_putf(&c->out, "%s: ", name);
+	va_start(ap, fmt);
+	buf_vputf(&c->out, fmt, ap);
+	va_end(ap);
+	buf_put(&c->out, "\r\n", 2);
+}
+
+void
+resp_end_head(struct conn *c)
+{
+	buf_put(&c->out, "\r\n", 2);
+}
+
+void
+resp_simple(struct server *s, struct conn *c, int status, const char *ctype,
+    const char *body)
+{
+	size_t n = strlen(body);
+
+	switch (status) {
+	case 400: case 408: case 413: case 414: case 431: case 501: case 505:
+		/* After these the stream cannot be trusted to be in step. */
+		c->keep_alive = 0;
+		break;
+	}
+	resp_head(s, c, status, ctype, (long long)n);
+	resp_end_head(c);
+	if (!c->head)
+		buf_put(&c->out, body, n);
+}
+
+static void
+access_log(struct server *s, struct conn *c)
+{
+	char line[512];
+	int n;
+
+	if (!s->conf->access_log)
+		return;
+	n = snprintf(line, sizeof(line), "%s \"%s %s\" %d %lld", c->peer,
+	    c->method, c->path, c->status, c->sent);
+	if (n > 0)
+		log_raw(line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1);
+}
+
+static void
+copy_view(char *dst, size_t dsz, const char *p, size_t n)
+{
+	if (n >= dsz)
+		n = dsz - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+static void
+handle(struct server *s, struct conn *c, const struct http_request *req)
+{
+	copy_view(c->method, sizeof(c->method), req->method_str.p,
+	    req->method_str.n);
+	copy_view(c->path, sizeof(c->path), req->target.p, req->target.n);
+	c->keep_alive = req->keep_alive && !s->draining;
+	c->http10 = req->minor == 0;
+	c->head = req->method == HTTP_M_HEAD;
+	c->discard = 0;
+	c->sent = 0;
+	if (req->chunked) {
+		resp_simple(s, c, 501, "text/plain; charset=utf-8",
+		    "chunked request bodies are not supported\n");
+		return;
+	}
+	if (req->content_length > (long long)s->conf->max_body_size) {
+		resp_simple(s, c, 413, "text/plain; charset=utf-8",
+		    "request body too large\n");
+		return;
+	}
+	if (req->content_length > 0)
+		c->discard = req->content_length;
+	route_request(s, c, req);
+}
+
+static void
+parse_error(struct server *s, struct conn *c, int status)
+{
+	char body[64];
+
+	snprintf(body, sizeof(body), "%d %s\n", status,
+	    http_status_text(status));
+	c->keep_alive = 0;
+	c->head = 0;
+	c->http10 = 0;
+	strcpy(c->method, "-");
+	strcpy(c->path, "-");
+	resp_simple(s, c, status, "text/plain; charset=utf-8", body);
+}
+
+/* 1: response sent, 0: the socket is full, -1: the connection failed. */
+static int
+conn_write(struct server *s, struct conn *c)
+{
+	ssize_t n;
+	off_t left;
+
+	for (;;) {
+		if (buf_avail(&c->out) > 0) {
+			int more = c->file != NULL && c->file_off < c->file_end;
+
+			n = send(c->fd, buf_ptr(&c->out), buf_avail(&c->out),
+			    MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+			if (n == -1)
+				break;
+			buf_consume(&c->out, (size_t)n);
+			c->sent += n;
+			c->deadline_ms = mono_ms() + s->conf->send_timeout * 1000LL;
+			continue;
+		}
+		if (c->file != NULL && c->file_off < c->file_end) {
+			left = c->file_end - c->file_off;
+			n = sendfile(c->fd, c->file->fd, &c->file_off,
+			    left > (1 << 30) ? (1 << 30) : (size_t)left);
+			if (n == -1)
+				break;
+			if (n == 0)	/* the file shrank under us */
+				return -1;
+			c->sent += n;
+			c->deadline_ms = mono_ms() + s->conf->send_timeout * 1000LL;
+			continue;
+		}
+		fcache_put(&s->fc, c->file);
+		c->file = NULL;
+		buf_reset(&c->out);
+		return 1;
+	}
+	if (errno == EAGAIN || errno == EINTR)
+		return 0;
+	return -1;
+}
+
+/* Reads what the socket has into in; 1 got bytes, 0 would block, -1 gone. */
+static int
+conn_read(struct server *s, struct conn *c)
+{
+	size_t room;
+	uint8_t *p;
+	ssize_t n;
+	int was_empty = buf_avail(&c->in) == 0;
+
+	buf_compact(&c->in);
+	room = c->in.max - c->in.len;
+	if (room == 0)
+		return -1;	/* cannot happen: the parser refuses first */
+	if (room > READ_CHUNK)
+		room = READ_CHUNK;
+	if (buf_reserve(&c->in, room, &p) != 0)
+		return -1;
+	n = recv(c->fd, p, room, 0);
+	if (n == 0)
+		return -1;
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	buf_commit(&c->in, (size_t)n);
+	/* The head timer starts with a request's first byte, never resets. */
+	if (was_empty && c->state == C_READ)
+		c->deadline_ms = mono_ms() + s->conf->header_timeout * 1000LL;
+	return 1;
+}
+
+static void
+conn_run(struct server *s, struct conn *c, uint32_t events)
+{
+	struct http_request req;
+	int r, status;
+	size_t skip;
+
+	/*
+	 * Edge-triggered with both directions registered: an event for the
+	 * direction the connection is not waiting on needs no system call.
+	 */
+	if (!(events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))) {
+		if (c->state == C_WRITE && !(events & EPOLLOUT))
+			return;
+		if (c->state != C_WRITE && !(events & EPOLLIN))
+			return;
+	}
+	for (;;) {
+		if (c->state == C_WRITE) {
+			if ((r = conn_write(s, c)) == -1)
+				goto close;
+			if (r == 0)
+				return;
+			access_log(s, c);
+			c->requests++;
+			if (!c->keep_alive)
+				goto close;
+			if (c->discard > 0) {
+				c->state = C_BODY;
+				c->deadline_ms = mono_ms() +
+				    s->conf->body_timeout * 1000LL;
+			} else {
+				c->state = C_READ;
+				c->deadline_ms = mono_ms() + 1000LL *
+				    (buf_avail(&c->in) ? s->conf->header_timeout :
+				    s->conf->idle_timeout);
+			}
+			continue;
+		}
+		if (c->state == C_BODY) {
+			skip = buf_avail(&c->in);
+			if ((long long)skip > c->discard)
+				skip = (size_t)c->discard;
+			buf_consume(&c->in, skip);
+			c->discard -= (long long)skip;
+			if (c->discard == 0) {
+				c->state = C_READ;
+				c->deadline_ms = mono_ms() + 1000LL *
+				    (buf_avail(&c->in) ? s->conf->header_timeout :
+				    s->conf->idle_timeout);
+				continue;
+			}
+			if ((r = conn_read(s, c)) == -1)
+				goto close;
+			if (r == 0)
+				return;
+			continue;
+		}
+		/* C_READ */
+		if (buf_avail(&c->in) > 0) {
+			r = http_parse_request(&c->in, &s->lim, &req, &status);
+			if (r == 1) {
+				handle(s, c, &req);
+				buf_consume(&c->in, req.header_len);
+				c->state = C_WRITE;
+				continue;
+			}
+			if (r == -1) {
+				parse_error(s, c, status);
+				c->state = C_WRITE;
+				continue;
+			}
+		}
+		if (s->draining && c->requests > 0 && buf_avail(&c->in) == 0)
+			goto close;
+		if ((r = conn_read(s, c)) == -1)
+			goto close;
+		if (r == 0)
+			return;
+	}
+close:
+	conn_close(s, c);
+}
+
+static void
+accept_all(struct server *s, int lfd)
+{
+	struct sockaddr_storage ss;
+	struct epoll_event ev;
+	struct conn *c;
+	socklen_t sl;
+	int fd, i, one = 1;
+	static int64_t emfile_warned;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (load_ahead(s)) {
+			accepting(s, 0);
+			return;
+		}
+		sl = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == ECONNABORTED || errno == EINTR)
+				continue;
+			if ((errno == EMFILE || errno == ENFILE) &&
+			    mono_ms() - emfile_warned > 10000) {
+				log_warn("accept: %s", strerror(errno));
+				emfile_warned = mono_ms();
+			}
+			return;
+		}
+		if (s->nconns >= (unsigned)s->conf->max_connections ||
+		    (c = calloc(1, sizeof(*c))) == NULL) {
+			/* Refuse cleanly: a 503 the client can read. */
+			(void)!send(fd, busy_response, sizeof(busy_response) - 1,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->state = C_READ;
+		buf_init(&c->in, (size_t)s->conf->max_header_size + 1);
+		buf_init(&c->out, 65536);
+		c->deadline_ms = mono_ms() + s->conf->header_timeout * 1000LL;
+		if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+			    c->peer, sizeof(c->peer));
+		else if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((struct sockaddr_in6 *)&ss)->sin6_addr, c->peer,
+			    sizeof(c->peer));
+		else
+			strcpy(c->peer, "-");
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		s->nconns++;
+		memset(&ev, 0, sizeof(ev));
+		/* Edge-triggered, registered once: no epoll_ctl per request. */
+		ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+		ev.data.ptr = c;
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			conn_close(s, c);
+			continue;
+		}
+		load_publish(s);
+	}
+}
+
+static void
+sweep(struct server *s, int64_t now)
+{
+	struct conn *c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (now < c->deadline_ms)
+			continue;
+		if (c->state == C_READ && buf_avail(&c->in) > 0) {
+			/* A head that never completed: slowloris. */
+			log_debug("%s: request head timeout", c->peer);
+			parse_error(s, c, 408);
+			c->state = C_WRITE;
+			c->deadline_ms = now + s->conf->send_timeout * 1000LL;
+			conn_run(s, c, EPOLLOUT);
+			continue;
+		}
+		log_debug("%s: %s timeout", c->peer, c->state == C_WRITE ?
+		    "send" : c->state == C_BODY ? "body" : "idle");
+		conn_close(s, c);
+	}
+}
+
+void
+server_drain(struct server *s)
+{
+	struct conn *c, *next;
+	int i;
+
+	if (s->draining)
+		return;
+	if (!s->accept_paused)
+		accepting(s, 0);
+	s->draining = 1;
+	for (i = 0; i < s->nlfds; i++)
+		close(s->lfds[i]);
+	s->nlfds = 0;
+	/* Idle keep-alive connections go now; requests under way finish. */
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == C_READ && c->requests > 0 &&
+		    buf_avail(&c->in) == 0)
+			conn_close(s, c);
+	}
+	log_debug("draining: %u connection(s) to finish", s->nconns);
+}
+
+int
+server_run(struct server *s)
+{
+	struct epoll_event evs[256];
+	int64_t now, last_sweep = mono_ms();
+	int i, n;
+	uint64_t tag;
+
+	load_publish(s);
+	for (;;) {
+		if (s->draining && s->nconns == 0)
+			return 0;
+		if (s->accept_paused && !s->draining && !load_ahead(s))
+			accepting(s, 1);
+		n = epoll_wait(s->epfd, evs, (int)nitems(evs), 1000);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait: %s", strerror(errno));
+			return -1;
+		}
+		update_date(s);
+		/* Connections are freed only by their own event in a batch. */
+		for (i = 0; i < n; i++) {
+			tag = evs[i].data.u64;
+			if (tag == EV_IPC) {
+				if (worker_ipc(s) == -1)
+					return -1;
+			} else if (tag >= EV_LISTEN_BASE &&
+			    tag < EV_LISTEN_BASE + IPC_MAX_FDS) {
+				if (!s->draining)
+					accept_all(s,
+					    s->lfds[tag - EV_LISTEN_BASE]);
+			} else if (tag >= EV_MAX_TAG) {
+				conn_run(s, evs[i].data.ptr, evs[i].events);
+			}
+		}
+		if (s->drain_requested && !s->draining)
+			server_drain(s);
+		now = mono_ms();
+		if (now - last_sweep >= 1000) {
+			sweep(s, now);
+			last_sweep = now;
+		}
+	}
+}

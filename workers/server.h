@@ -1,0 +1,104 @@
+/*
+ * server: the worker's HTTP engine.  One epoll loop over many non-blocking
+ * connections; the listening sockets are shared by every worker
+ * (EPOLLEXCLUSIVE wakes one).  A connection reads a request head, answers
+ * it (a head in out, a file body by sendfile), and goes back to reading:
+ * keep-alive and pipelining fall out of that loop.  Requests are routed in
+ * file.c.
+ */
+#ifndef AIRLOCK_SERVER_H
+#define AIRLOCK_SERVER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "http.h"
+#include "ipc.h"
+#include "fcache.h"
+#include "load.h"
+
+enum conn_state {
+	C_READ,		/* waiting for (the rest of) a request head */
+	C_BODY,		/* discarding a request body */
+	C_WRITE,	/* sending a response */
+};
+
+struct conn {
+	int fd;
+	enum conn_state state;
+	struct buf in;		/* request bytes; never past max_header_size+1 */
+	struct buf out;		/* response head, and small bodies */
+	struct fentry *file;	/* body by sendfile, NULL when none */
+	off_t file_off, file_end;
+	int keep_alive;
+	int http10;		/* answer keep-alive explicitly */
+	int head;		/* HEAD: no body */
+	long long discard;	/* request body bytes still to skip */
+	int64_t deadline_ms;
+	unsigned requests;	/* answered on this connection */
+	/* For the access log. */
+	int status;
+	long long sent;
+	char method[16];
+	char path[256];
+	char peer[64];
+	struct conn *prev, *next;
+};
+
+struct server {
+	const struct airlock_conf *conf;
+	struct http_limits lim;
+	int epfd;
+	int lfds[IPC_MAX_FDS];
+	int nlfds;
+	struct ipc_chan *ch;
+	struct conn *conns;	/* every open connection */
+	struct fcache fc;	/* open files, shared by responses */
+	unsigned nconns;
+	int draining;
+	struct load_table *load;	/* shared with the master and workers */
+	int slot, row;			/* my counter: load->conns[row][slot] */
+	int accept_paused;		/* holding more than my share */
+	int drain_requested;	/* by the master; done after the event batch */
+	time_t master_start;
+	/* Pushed by the master (IPC_STATE). */
+	uint32_t auth_up, workers_up, workers_total, sync_up;
+	char server_header[128];	/* "Server: …\r\n" */
+	char date[40];			/* current IMF-fixdate */
+	time_t date_at;
+};
+
+/* Sets up the loop; the listening fds stay the caller's until drain. */
+int server_init(struct server *s, const struct airlock_conf *conf,
+    const int *lfds, int nlfds, struct ipc_chan *ch);
+/* Maps the load table (fd is the caller's) for this worker's slot. */
+int server_load_init(struct server *s, int fd, int slot, int generation);
+/* Runs until drained; returns 0.  worker_ipc is called on IPC input. */
+int server_run(struct server *s);
+/*
+ * Stops accepting, closes idle connections, lets the rest finish.  Only
+ * between event batches (set drain_requested from a handler).
+ */
+void server_drain(struct server *s);
+
+/* In worker.c: handles what the master sent; -1 ends the worker. */
+int worker_ipc(struct server *s);
+
+/* Response building, for the routes (file.c). */
+void resp_head(struct server *s, struct conn *c, int status,
+    const char *ctype, long long length);
+void resp_header(struct conn *c, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void resp_end_head(struct conn *c);
+/* A whole small response: status, text body, closing or not. */
+void resp_simple(struct server *s, struct conn *c, int status,
+    const char *ctype, const char *body);
+
+/* In file.c: answers one parsed request. */
+void route_request(struct server *s, struct conn *c,
+    const struct http_request *req);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * The worker role: receives its configuration and listening sockets from
+ * the master, locks itself into its chroot, user and seccomp policy, then
+ * serves HTTP until the master asks it to drain.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "master.h"
+#include "sandbox.h"
+#include "server.h"
+#include "util.h"
+#include "role.h"
+
+int
+worker_ipc(struct server *s)
+{
+	struct ipc_msg msg;
+	uint64_t seq;
+	struct buf b;
+	int r;
+
+	while ((r = ipc_recv(s->ch, &msg, 0)) == 1) {
+		switch (msg.type) {
+		case IPC_STATE:
+			if (buf_get_u32(&msg.payload, &s->auth_up) != 0 ||
+			    buf_get_u32(&msg.payload, &s->workers_up) != 0 ||
+			    buf_get_u32(&msg.payload, &s->workers_total) != 0 ||
+			    buf_get_u32(&msg.payload, &s->sync_up) != 0)
+				fatal("malformed STATE message");
+			break;
+		case IPC_DRAIN:
+			s->ch->state = S_DRAIN;
+			s->drain_requested = 1;
+			break;
+		case IPC_PING:
+			if (buf_get_u64(&msg.payload, &seq) != 0)
+				fatal("malformed PING message");
+			buf_init(&b, 8);
+			buf_put_u64(&b, seq);
+			ipc_send(s->ch, IPC_PONG, &b, NULL, 0);
+			buf_release(&b);
+			break;
+		default:
+			fatal("unexpected %s message", ipc_type_name(msg.type));
+		}
+	}
+	if (r == -1) {
+		/* The master is gone or talks nonsense: nothing to serve for. */
+		log_error("lost the master: exiting");
+		return -1;
+	}
+	return 0;
+}
+
+int
+worker_main(void)
+{
+	static struct server srv;
+	struct ipc_chan ch;
+	struct role_config rc;
+	int fds[IPC_MAX_FDS], nfds = 0;
+
+	log_init("worker", LOG_LVL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	role_config_recv(&ch, ROLE_WORKER, &rc, fds, &nfds);
+	/* The listening sockets, then the load table. */
+	if (nfds < 2)
+		fatal("no listening sockets from the master");
+	fd_set_nonblock(IPC_FD);
+	srv.master_start = rc.master_start;
+	if (server_init(&srv, rc.conf, fds, nfds - 1, &ch) != 0)
+		fatal("cannot set up the event loop: %s", strerror(errno));
+	if (server_load_init(&srv, fds[nfds - 1], (int)rc.slot,
+	    (int)rc.generation) != 0)
+		fatal("cannot map the load table: %s", strerror(errno));
+	close(fds[nfds - 1]);
+	role_drop(&rc, "worker");
+	sandbox_worker();
+	if (ipc_send(&ch, IPC_READY, NULL, NULL, 0) != 0)
+		fatal("cannot tell the master I am ready: %s", strerror(errno));
+	return server_run(&srv) == 0 ? 0 : 1;
+}
