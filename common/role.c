@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,3 +75,51 @@ role_drop(const struct role_config *rc, const char *role)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 }
 
+
+int
+role_pong(struct ipc_chan *ch, struct ipc_msg *msg)
+{
+	struct buf b;
+	uint64_t seq;
+	int r;
+
+	if (buf_get_u64(&msg->payload, &seq) != 0)
+		return -1;
+	buf_init(&b, 8);
+	buf_put_u64(&b, seq);
+	r = ipc_send(ch, IPC_PONG, &b, NULL, 0);
+	buf_release(&b);
+	return r;
+}
+
+int
+role_serve(struct ipc_chan *ch)
+{
+	struct ipc_msg msg;
+	struct pollfd pfd;
+	int r;
+
+	pfd.fd = ch->fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			fatal("poll: %s", strerror(errno));
+		if ((r = ipc_recv(ch, &msg, 0)) == 0)
+			continue;
+		if (r == -1)
+			break;
+		switch (msg.type) {
+		case IPC_PING:
+			if (role_pong(ch, &msg) != 0)
+				fatal("cannot answer PING");
+			break;
+		case IPC_SHUTDOWN:
+			return 0;
+		default:
+			/* The table admits nothing else in this state. */
+			fatal("unexpected %s message", ipc_type_name(msg.type));
+		}
+	}
+	log_error("lost the master: exiting");
+	return -1;
+}

@@ -32,4 +32,12 @@ void role_config_recv(struct ipc_chan *ch, enum role self,
 /* Drops privileges into rc's chroot and user; fatal() on failure. */
 void role_drop(const struct role_config *rc, const char *role);
 
+/* Answers a PING with its sequence; -1 on a malformed PING or send error. */
+int role_pong(struct ipc_chan *ch, struct ipc_msg *msg);
+/*
+ * The loop of a role that only answers the master: PING, then SHUTDOWN
+ * (returns 0) or the master gone (returns -1).
+ */
+int role_serve(struct ipc_chan *ch);
+
 #endif

@@ -419,6 +419,8 @@ conn_run(struct server *s, struct conn *c, uint32_t events)
 				goto close;
 			if (r == 0)
 				return;
+			/* The body timeout is time without progress. */
+			c->deadline_ms = mono_ms() + s->conf->body_timeout * 1000LL;
 			continue;
 		}
 		/* C_READ */

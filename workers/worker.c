@@ -23,8 +23,6 @@ int
 worker_ipc(struct server *s)
 {
 	struct ipc_msg msg;
-	uint64_t seq;
-	struct buf b;
 	int r;
 
 	while ((r = ipc_recv(s->ch, &msg, 0)) == 1) {
@@ -41,12 +39,8 @@ worker_ipc(struct server *s)
 			s->drain_requested = 1;
 			break;
 		case IPC_PING:
-			if (buf_get_u64(&msg.payload, &seq) != 0)
-				fatal("malformed PING message");
-			buf_init(&b, 8);
-			buf_put_u64(&b, seq);
-			ipc_send(s->ch, IPC_PONG, &b, NULL, 0);
-			buf_release(&b);
+			if (role_pong(s->ch, &msg) != 0)
+				fatal("cannot answer PING");
 			break;
 		default:
 			fatal("unexpected %s message", ipc_type_name(msg.type));
