@@ -65,6 +65,14 @@ for t in test_buf test_ipc test_http test_conf test_sandbox; do
 done
 
 if command -v clang >/dev/null 2>&1; then
+	if make -C "$BUILDDIR" -s check-clang >"$out/clang.log" 2>&1; then
+		echo "ok - clang: the tree builds with -Werror under clang too"
+		passed=$((passed + 1))
+	else
+		sed 's/^/# /' "$out/clang.log" | tail -n 40
+		echo "not ok - clang: warnings or errors under clang"
+		failed=$((failed + 1))
+	fi
 	if make -C "$BUILDDIR" -s fuzz-build >"$out/fuzz-build.log" 2>&1; then
 		for t in fuzz_http fuzz_ipc fuzz_conf; do
 			run_tap "$t" fuzz_smoke "$t"
