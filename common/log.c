@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -117,19 +116,12 @@ fatal(const char *fmt, ...)
 }
 
 void
-log_raw(const char *line, int len)
+log_access(const char *fmt, ...)
 {
-	struct iovec iov[3];
-	char pre[64];
-	int n;
+	va_list ap;
 
-	n = snprintf(pre, sizeof(pre), "%s%s[%d]: ", log_journal ? "<6>" : "",
-	    log_name, (int)getpid());
-	iov[0].iov_base = pre;
-	iov[0].iov_len = (size_t)n;
-	iov[1].iov_base = (void *)(uintptr_t)line;
-	iov[1].iov_len = (size_t)len;
-	iov[2].iov_base = (void *)(uintptr_t)"\n";
-	iov[2].iov_len = 1;
-	(void)!writev(STDERR_FILENO, iov, 3);
+	/* Asked for with http.access_log, so not subject to the log level. */
+	va_start(ap, fmt);
+	log_emit(LOG_LVL_INFO, fmt, ap);
+	va_end(ap);
 }

@@ -22,7 +22,7 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
-/* An access-log line: written as is, with the role prefix. */
-void log_raw(const char *line, int len);
+/* An access-log line, whatever the log level. */
+void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -231,24 +231,25 @@ resp_simple(struct server *s, struct conn *c, int status, const char *ctype,
 static void
 access_log(struct server *s, struct conn *c)
 {
-	char line[512];
-	int n;
-
-	if (!s->conf->access_log)
-		return;
-	n = snprintf(line, sizeof(line), "%s \"%s %s\" %d %lld", c->peer,
-	    c->method, c->path, c->status, c->sent);
-	if (n > 0)
-		log_raw(line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1);
+	if (s->conf->access_log)
+		log_access("%s \"%s %s\" %d %lld", c->peer, c->method, c->path,
+		    c->status, c->sent);
 }
 
+/* For the access log: quotes and backslashes escaped, so a line parses. */
 static void
 copy_view(char *dst, size_t dsz, const char *p, size_t n)
 {
-	if (n >= dsz)
-		n = dsz - 1;
-	memcpy(dst, p, n);
-	dst[n] = '\0';
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 4 < dsz; i++) {
+		if (p[i] == '"' || p[i] == '\\') {
+			snprintf(dst + o, dsz - o, "%%%02X", (unsigned char)p[i]);
+			o += 3;
+		} else
+			dst[o++] = p[i];
+	}
+	dst[o] = '\0';
 }
 
 static void
