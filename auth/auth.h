@@ -7,7 +7,7 @@
 #ifndef AIRLOCK_AUTH_H
 #define AIRLOCK_AUTH_H
 
-#define AUTH_DB_FILE "airlock.db"	/* in the auth root (DATA_DIR/db) */
+#define AUTH_DB_FILE "auth.db"	/* in the auth root, DATA_DIR/db */
 #define AUTH_SCHEMA_VERSION 1
 
 #endif

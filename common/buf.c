@@ -116,6 +116,13 @@ buf_put(struct buf *b, const void *p, size_t n)
 {
 	uint8_t *d;
 
+	/* The common case, room already there, without a call. */
+	if (!b->view && n <= b->cap - b->len && n <= b->max - b->len) {
+		if (n > 0)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		return 0;
+	}
 	if (buf_reserve(b, n, &d) != 0)
 		return -1;
 	if (n > 0)

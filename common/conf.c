@@ -113,6 +113,9 @@ static const struct conf_key conf_keys[] = {
 	    0, 3600, NULL, "time to drain connections when stopping" },
 	{ "server.log_level", T_STR(log_level), "info", 0, 0,
 	    valid_log_level, "error, warn, info or debug" },
+	{ "server.control_socket", T_STR(control_socket), "", 0, 0,
+	    valid_opt_path,
+	    "airlockctl's socket (an absolute path), empty: DATA_DIR/control.sock" },
 
 	{ "http.listen", T_LIST(listen), "127.0.0.1:8080", 0, 0,
 	    valid_listen,
@@ -140,6 +143,13 @@ static const struct conf_key conf_keys[] = {
 	    1, 86400, NULL, "time without progress while sending a response" },
 	{ "http.access_log", T_BOOL(access_log), "false", 0, 1, NULL,
 	    "log one line per request" },
+
+	{ "store.max_package_size", T_SIZE(max_package_size), "512m",
+	    1024, 2147483647, NULL,
+	    "largest package file accepted (compressed bytes)" },
+	{ "store.max_unpacked_size", T_SIZE(max_unpacked_size), "2047m",
+	    1024, 2147483647, NULL,
+	    "largest sum of a package's unpacked member sizes" },
 };
 
 #undef FIELD

@@ -36,6 +36,7 @@ struct airlock_conf {
 	int hide_version;	/* server.hide_version */
 	int shutdown_timeout;	/* server.shutdown_timeout: seconds to drain */
 	char *log_level;	/* server.log_level: error|warn|info|debug */
+	char *control_socket;	/* server.control_socket, "" = DATA_DIR/… */
 	/* http */
 	struct strlist listen;	/* http.listen: "addr:port" / "[v6]:port" */
 	char *static_dir;	/* http.static_dir: served at /, "" = none */
@@ -49,6 +50,9 @@ struct airlock_conf {
 	int body_timeout;	/* http.body_timeout, seconds */
 	int send_timeout;	/* http.send_timeout, seconds */
 	int access_log;		/* http.access_log */
+	/* store */
+	int max_package_size;	/* store.max_package_size, bytes */
+	int max_unpacked_size;	/* store.max_unpacked_size, bytes */
 };
 
 /* A configuration with every default filled in; NULL on allocation failure. */

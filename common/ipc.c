@@ -23,7 +23,7 @@ static const struct ipc_def ipc_defs[IPC_TYPE_MAX] = { IPC_MESSAGES(IPC_DEF) };
 #undef IPC_DEF
 
 static const char *role_names[ROLE_MAX] = { "master", "worker", "auth",
-	"sync" };
+	"sync", "inspect", "airlockctl" };
 
 const char *
 role_name(enum role r)

@@ -18,15 +18,25 @@
 
 #define IPC_VERSION 1
 #define IPC_HDR_LEN 8
-#define IPC_MAX_PAYLOAD 16384
+#define IPC_MAX_PAYLOAD 65536
 #define IPC_MAX_FDS 16
 #define IPC_FD 3	/* where a role finds its end of the socketpair */
 
-enum role { ROLE_MASTER = 0, ROLE_WORKER, ROLE_AUTH, ROLE_SYNC, ROLE_MAX };
+enum role {
+	ROLE_MASTER = 0,
+	ROLE_WORKER,
+	ROLE_AUTH,
+	ROLE_SYNC,
+	ROLE_INSPECT,	/* short-lived: inspects package files for the master */
+	ROLE_CTL,	/* airlockctl, on the control socket */
+	ROLE_MAX
+};
 #define R_MASTER (1u << ROLE_MASTER)
 #define R_WORKER (1u << ROLE_WORKER)
 #define R_AUTH (1u << ROLE_AUTH)
 #define R_SYNC (1u << ROLE_SYNC)
+#define R_INSPECT (1u << ROLE_INSPECT)
+#define R_CTL (1u << ROLE_CTL)
 
 /* Link states, seen from the receiver. */
 enum ipc_state { S_START = 1, S_RUN = 2, S_DRAIN = 4 };

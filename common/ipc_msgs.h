@@ -18,20 +18,35 @@
  *   DRAIN   (empty): stop accepting, finish accepted connections, exit 0
  *   PING    u64 sequence           PONG  u64 sequence (the same)
  *   SHUTDOWN (empty): exit now, cleanly
+ *   PUBLISHED str repository: its snapshots changed; forget what you cached
+ *   INSPECT u64 job, str file name, u64 max_size, u64 max_unpacked;
+ *           fd: the package file, read-only
+ *   INSPECTED u64 job, u8 ok, str error ("" when ok), u32 n, then n times
+ *           str name, str value: the DESCRIPTION fields, in order
+ *   CTL_REQUEST  a JSON command from airlockctl; fds: package files
+ *   CTL_REPLY    u8 last, then a piece of the JSON answer; the pieces of
+ *           one answer are sent in order and the last one says so
  */
 #ifndef AIRLOCK_IPC_MSGS_H
 #define AIRLOCK_IPC_MSGS_H
 
 #define IPC_MESSAGES(X)                                                      \
-	X(CONFIG, 1, R_MASTER, R_WORKER | R_AUTH | R_SYNC, 0, 16, 16384,     \
+	X(CONFIG, 1, R_MASTER, R_WORKER | R_AUTH | R_SYNC | R_INSPECT, 0, 16, \
+	    16384,                                                           \
 	    S_START)                                                         \
-	X(READY, 2, R_WORKER | R_AUTH | R_SYNC, R_MASTER, 0, 0, 0, S_START)   \
+	X(READY, 2, R_WORKER | R_AUTH | R_SYNC | R_INSPECT, R_MASTER, 0, 0, 0, \
+	    S_START)                                                         \
 	X(STATE, 3, R_MASTER, R_WORKER, 0, 0, 16, S_RUN | S_DRAIN)           \
 	X(DRAIN, 4, R_MASTER, R_WORKER, 0, 0, 0, S_RUN)                      \
-	X(PING, 5, R_MASTER, R_WORKER | R_AUTH | R_SYNC, 0, 0, 8,             \
+	X(PING, 5, R_MASTER, R_WORKER | R_AUTH | R_SYNC | R_INSPECT, 0, 0, 8, \
 	    S_RUN | S_DRAIN)                                                 \
-	X(PONG, 6, R_WORKER | R_AUTH | R_SYNC, R_MASTER, 0, 0, 8,             \
+	X(PONG, 6, R_WORKER | R_AUTH | R_SYNC | R_INSPECT, R_MASTER, 0, 0, 8, \
 	    S_RUN | S_DRAIN)                                                 \
-	X(SHUTDOWN, 7, R_MASTER, R_AUTH | R_SYNC, 0, 0, 0, S_RUN)
+	X(SHUTDOWN, 7, R_MASTER, R_AUTH | R_SYNC | R_INSPECT, 0, 0, 0, S_RUN) \
+	X(PUBLISHED, 8, R_MASTER, R_WORKER, 0, 0, 256, S_RUN | S_DRAIN)      \
+	X(INSPECT, 9, R_MASTER, R_INSPECT, 1, 1, 4200, S_RUN)                \
+	X(INSPECTED, 10, R_INSPECT, R_MASTER, 0, 0, 65536, S_RUN)            \
+	X(CTL_REQUEST, 11, R_CTL, R_MASTER, 0, 16, 65536, S_RUN)             \
+	X(CTL_REPLY, 12, R_MASTER, R_CTL, 0, 0, 65536, S_RUN)
 
 #endif

@@ -44,5 +44,6 @@ void sandbox_apply(const char *role, const struct sandbox_rule *rules,
 void sandbox_worker(void);
 void sandbox_auth(void);
 void sandbox_sync(void);
+void sandbox_inspect(void);
 
 #endif

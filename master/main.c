@@ -91,6 +91,8 @@ main(int argc, char **argv)
 			return auth_main();
 		case ROLE_SYNC:
 			return sync_main();
+		case ROLE_INSPECT:
+			return inspect_main();
 		default:
 			fprintf(stderr, "airlockd: unknown role %s\n", role);
 			return 2;

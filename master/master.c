@@ -17,12 +17,16 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "control.h"
+#include "db.h"
 #include "ipc.h"
 #include "listen.h"
 #include "load.h"
 #include "log.h"
 #include "master.h"
 #include "notify.h"
+#include "publish.h"
+#include "store.h"
 #include "util.h"
 
 #define MAX_WORKERS 64
@@ -34,8 +38,12 @@
 #define PING_EVERY_MS 5000
 #define PING_DEADLINE_MS 15000		/* no PONG by then: hung, killed */
 #define READY_DEADLINE_MS 10000		/* a new child must say READY */
+#define INSPECT_IDLE_MS 10000		/* an idle inspect role is ended */
+#define TAG_CHILD 100			/* epoll data: a struct child */
+#define SLOT_INSPECT (-2)		/* the inspect role has no slot */
 
 struct child {
+	int tag;		/* TAG_CHILD: what epoll data points at */
 	enum role role;
 	int slot;		/* index in m.slots, -1 once retired */
 	int wslot;		/* the slot it was started in */
@@ -73,6 +81,9 @@ static struct {
 	int sigfd;
 	struct child *children;
 	struct slot slots[1 + MAX_WORKERS];	/* 0: auth, 1..: workers */
+	struct child *inspect;	/* started when package files arrive */
+	int64_t inspect_idle_ms;	/* idle since, 0: busy */
+	sqlite3 *db;
 	int nslots;
 	int generation;
 	time_t start_time;
@@ -86,6 +97,7 @@ static struct {
 } m;
 
 static void spawn(struct slot *s, int idx);
+static struct child *spawn_child(enum role role, int idx);
 
 struct airlock_conf *
 master_load_conf(const struct master_opts *o)
@@ -127,8 +139,6 @@ chroot_for(enum role r, char *path, size_t sz)
 {
 	switch (r) {
 	case ROLE_WORKER:
-		if (m.conf->static_dir[0] != '\0')
-			return m.conf->static_dir;
 		snprintf(path, sz, "%s/store", m.conf->data_dir);
 		return path;
 	case ROLE_AUTH:
@@ -136,6 +146,9 @@ chroot_for(enum role r, char *path, size_t sz)
 		return path;
 	case ROLE_SYNC:
 		snprintf(path, sz, "%s/quarantine", m.conf->data_dir);
+		return path;
+	case ROLE_INSPECT:
+		snprintf(path, sz, "%s/empty", m.conf->data_dir);
 		return path;
 	default:
 		return "/";
@@ -237,8 +250,8 @@ send_config(struct child *c, int idx)
 }
 
 /* fork + exec of ourselves: the child gets a fresh address space. */
-static void
-spawn(struct slot *s, int idx)
+static struct child *
+spawn_child(enum role role, int idx)
 {
 	struct epoll_event ev;
 	struct child *c;
@@ -246,20 +259,17 @@ spawn(struct slot *s, int idx)
 	int sv[2], devnull;
 	pid_t pid;
 
-	s->respawn_at_ms = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_error("spawn %s: socketpair: %s", role_name(s->role),
+		log_error("spawn %s: socketpair: %s", role_name(role),
 		    strerror(errno));
-		s->respawn_at_ms = mono_ms() + RESPAWN_MAX_MS;
-		return;
+		return NULL;
 	}
 	if ((pid = fork()) == -1) {
-		log_error("spawn %s: fork: %s", role_name(s->role),
+		log_error("spawn %s: fork: %s", role_name(role),
 		    strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
-		s->respawn_at_ms = mono_ms() + RESPAWN_MAX_MS;
-		return;
+		return NULL;
 	}
 	if (pid == 0) {
 		char a0[] = "airlockd", a1[] = "-R", a2[16];
@@ -268,7 +278,7 @@ spawn(struct slot *s, int idx)
 		char journal[128], path[] = "PATH=/nonexistent";
 		int e = 0;
 
-		snprintf(a2, sizeof(a2), "%s", role_name(s->role));
+		snprintf(a2, sizeof(a2), "%s", role_name(role));
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		if (dup2(sv[1], IPC_FD) == -1)
@@ -292,26 +302,36 @@ spawn(struct slot *s, int idx)
 	close(sv[1]);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal("out of memory");
-	c->role = s->role;
+	c->tag = TAG_CHILD;
+	c->role = role;
 	c->slot = idx;
 	c->wslot = idx;
 	c->pid = pid;
 	c->started_ms = mono_ms();
 	c->generation = m.generation;
-	ipc_chan_init(&c->ch, sv[0], ROLE_MASTER, s->role);
+	ipc_chan_init(&c->ch, sv[0], ROLE_MASTER, role);
 	c->next = m.children;
 	m.children = c;
-	s->c = c;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.ptr = c;
 	if (epoll_ctl(m.epfd, EPOLL_CTL_ADD, sv[0], &ev) == -1)
 		fatal("epoll_ctl: %s", strerror(errno));
 	log_debug("started %s[%d] (slot %d, generation %d)",
-	    role_name(s->role), (int)pid, idx, m.generation);
+	    role_name(role), (int)pid, idx, m.generation);
 	if (send_config(c, idx) != 0)
 		child_kill(c, "could not configure it");
+	return c;
 }
+
+static void
+spawn(struct slot *s, int idx)
+{
+	s->respawn_at_ms = 0;
+	if ((s->c = spawn_child(s->role, idx)) == NULL)
+		s->respawn_at_ms = mono_ms() + RESPAWN_MAX_MS;
+}
+
 
 static void
 slot_died(struct slot *s, struct child *c, int sigsys)
@@ -378,7 +398,7 @@ reap(void)
 			    role_name(c->role), (int)pid, WTERMSIG(status),
 			    strsignal(WTERMSIG(status)));
 		} else if (WEXITSTATUS(status) != 0 || (c->slot >= 0 &&
-		    !m.stopping)) {
+		    !m.stopping) || (c == m.inspect && control_busy())) {
 			log_error("%s[%d] exited with status %d",
 			    role_name(c->role), (int)pid, WEXITSTATUS(status));
 		} else {
@@ -386,6 +406,12 @@ reap(void)
 		}
 		if (c->slot >= 0 && m.slots[c->slot].c == c)
 			slot_died(&m.slots[c->slot], c, sigsys);
+		if (c == m.inspect) {
+			m.inspect = NULL;
+			control_inspect_gone(sigsys ? "sandbox violation" :
+			    WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) :
+			    "it exited");
+		}
 		c->dead = 1;
 		c->kill_at_ms = 0;
 		load_dead(c);
@@ -433,6 +459,10 @@ on_ready(struct child *c)
 {
 	c->ch.state = S_RUN;
 	log_debug("%s[%d] ready", role_name(c->role), (int)c->pid);
+	if (c == m.inspect) {
+		control_inspect_ready();
+		return;
+	}
 	broadcast_state();
 	if (m.reloading && generation_ready()) {
 		/* New workers accept now; the old ones finish and go. */
@@ -474,6 +504,12 @@ on_message(struct child *c)
 		switch (msg.type) {
 		case IPC_READY:
 			on_ready(c);
+			break;
+		case IPC_INSPECTED:
+			if (c != m.inspect || control_inspected(&msg) != 0) {
+				child_kill(c, "INSPECTED that answers nothing");
+				return;
+			}
 			break;
 		case IPC_PONG:
 			if (buf_get_u64(&msg.payload, &seq) != 0 ||
@@ -521,6 +557,43 @@ ping_all(int64_t now)
 		buf_release(&b);
 	}
 }
+
+/* control's way to the inspect role, started on demand. */
+static int
+ops_inspect(const struct buf *payload, int fd)
+{
+	if (m.stopping)
+		return -1;
+	if (m.inspect == NULL || m.inspect->dead) {
+		if ((m.inspect = spawn_child(ROLE_INSPECT, SLOT_INSPECT)) == NULL)
+			return -1;
+	}
+	if (m.inspect->ch.fd == -1 || m.inspect->ch.state != S_RUN)
+		return -1;	/* control retries when it is READY */
+	m.inspect_idle_ms = 0;
+	if (ipc_send(&m.inspect->ch, IPC_INSPECT, payload, &fd, 1) != 0) {
+		child_kill(m.inspect, "cannot send it work");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ops_published(const char *repo)
+{
+	struct child *c;
+	struct buf b;
+
+	buf_init(&b, 256);
+	buf_put_str(&b, repo);
+	for (c = m.children; c != NULL; c = c->next)
+		if (!c->dead && c->role == ROLE_WORKER && c->ch.fd != -1 &&
+		    c->ch.state == S_RUN)
+			ipc_send(&c->ch, IPC_PUBLISHED, &b, NULL, 0);
+	buf_release(&b);
+}
+
+static const struct control_ops ops = { ops_inspect, ops_published };
 
 static void
 set_slots(void)
@@ -668,6 +741,16 @@ timers(int64_t now)
 				kill(c->pid, SIGKILL);
 		m.stop_deadline_ms = now + 60000;
 	}
+	if (m.inspect != NULL && !m.inspect->dead && !control_busy() &&
+	    m.inspect->ch.state == S_RUN && m.inspect->ch.fd != -1) {
+		if (m.inspect_idle_ms == 0)
+			m.inspect_idle_ms = now;
+		else if (now - m.inspect_idle_ms > INSPECT_IDLE_MS) {
+			ipc_send(&m.inspect->ch, IPC_SHUTDOWN, NULL, NULL, 0);
+			m.inspect->ch.state = S_DRAIN;
+			m.inspect_idle_ms = 0;
+		}
+	}
 	if (now >= m.next_ping_ms) {
 		ping_all(now);
 		m.next_ping_ms = now + PING_EVERY_MS;
@@ -703,7 +786,11 @@ prepare_dirs(void)
 		    strerror(errno));
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/store", m.conf->data_dir);
+	snprintf(path, sizeof(path), "%s/store/repos", m.conf->data_dir);
+	if (mkdir_p(path, 0755) != 0)
+		goto fail;
+	/* The inspect role's root: nothing in it, nothing to see. */
+	snprintf(path, sizeof(path), "%s/empty", m.conf->data_dir);
 	if (mkdir_p(path, 0755) != 0)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/db", m.conf->data_dir);
@@ -767,6 +854,10 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 	if (resolve_user() != 0 || prepare_dirs() != 0)
 		return 1;
 	audit_open(m.conf->data_dir);
+	if ((m.db = db_open(m.conf->data_dir)) == NULL ||
+	    store_init(m.conf->data_dir) != 0 ||
+	    publish_recover(m.db, m.conf->data_dir) != 0)
+		return 1;
 	if (!have_listeners && listen_bind(&m.ls, &m.conf->listen) != 0)
 		return 1;
 	if ((m.loadfd = memfd_create("airlock-load", MFD_CLOEXEC)) == -1 ||
@@ -796,6 +887,8 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 	ev.events = EPOLLIN;
 	ev.data.ptr = NULL;
 	epoll_ctl(m.epfd, EPOLL_CTL_ADD, m.sigfd, &ev);
+	if (control_init(m.conf, m.db, m.epfd, &ops) != 0)
+		return 1;
 
 	audit_event("start", "master", getpid(), "airlockd " PACKAGE_VERSION
 	    " starting");
@@ -810,14 +903,20 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait: %s", strerror(errno));
 		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == NULL)
+			void *p = evs[i].data.ptr;
+
+			if (p == NULL)
 				on_signal();
+			else if (*(int *)p == TAG_CHILD)
+				on_message(p);
 			else
-				on_message(evs[i].data.ptr);
+				control_event(p, evs[i].events);
 		}
 		free_dead();
 		timers(mono_ms());
 	}
+	control_close();
+	sqlite3_close(m.db);
 	audit_event("stop", "master", getpid(), "stopped");
 	log_info("stopped");
 	audit_close();

@@ -27,5 +27,6 @@ int master_main(const struct master_opts *o, struct airlock_conf *conf);
 int worker_main(void);
 int auth_main(void);
 int sync_main(void);
+int inspect_main(void);
 
 #endif

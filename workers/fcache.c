@@ -83,19 +83,20 @@ same_file(const struct stat *a, const struct stat *b)
 }
 
 int
-fcache_get(struct fcache *fc, const char *rel, int64_t now,
+fcache_get(struct fcache *fc, int dirfd, const char *rel, int64_t now,
     struct fentry **out)
 {
-	uint32_t h = hash(rel);
+	uint32_t h = hash(rel) ^ (uint32_t)dirfd;
 	struct fentry *e;
 	struct stat st;
 	int fd;
 
 	for (e = fc->tab[h % NBUCKETS]; e != NULL; e = e->hnext)
-		if (e->hash == h && strcmp(e->path, rel) == 0)
+		if (e->hash == h && e->dirfd == dirfd &&
+		    strcmp(e->path, rel) == 0)
 			break;
 	if (e != NULL && now - e->checked_ms >= FCACHE_VALID_MS) {
-		if (fstatat(AT_FDCWD, rel, &st, 0) == 0 &&
+		if (fstatat(dirfd, rel, &st, 0) == 0 &&
 		    same_file(&st, &e->st))
 			e->checked_ms = now;
 		else {
@@ -111,8 +112,7 @@ fcache_get(struct fcache *fc, const char *rel, int64_t now,
 		return 0;
 	}
 
-	fd = openat(AT_FDCWD, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK);
+	fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1)
 		return errno;
 	if (fstat(fd, &st) == -1) {
@@ -132,6 +132,7 @@ fcache_get(struct fcache *fc, const char *rel, int64_t now,
 		return ENOMEM;
 	}
 	e->hash = h;
+	e->dirfd = dirfd;
 	e->fd = fd;
 	e->st = st;
 	e->checked_ms = now;

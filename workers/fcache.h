@@ -16,6 +16,7 @@
 #define FCACHE_VALID_MS 1000
 
 struct fentry {
+	int dirfd;		/* what path is relative to */
 	char *path;
 	uint32_t hash;
 	int fd;
@@ -34,11 +35,12 @@ struct fcache {
 };
 
 /*
- * The regular file at rel (relative to the worker's root), opened
- * read-only, with a reference for the caller.  Returns 0, or an errno
- * (ENOENT, EACCES, EISDIR for a directory, ENODEV for other non-files).
+ * The regular file at rel (relative to dirfd: AT_FDCWD for the worker's
+ * root, or the static directory), opened read-only, with a reference for
+ * the caller.  Returns 0, or an errno (ENOENT, EACCES, EISDIR for a
+ * directory, ENODEV for other non-files).
  */
-int fcache_get(struct fcache *fc, const char *rel, int64_t now,
+int fcache_get(struct fcache *fc, int dirfd, const char *rel, int64_t now,
     struct fentry **out);
 void fcache_put(struct fcache *fc, struct fentry *e);
 

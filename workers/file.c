@@ -5,11 +5,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "repo.h"
 #include "server.h"
 #include "util.h"
 
@@ -61,38 +63,19 @@ not_modified(struct server *s, struct conn *c, const char *etag,
 	resp_end_head(c);
 }
 
+/*
+ * Answers with a file from the cache (taking over the caller's reference):
+ * validators, conditional requests, a single range; mime names the type.
+ */
 static void
-static_file(struct server *s, struct conn *c, const struct http_request *req)
+send_file(struct server *s, struct conn *c, const struct http_request *req,
+    struct fentry *f, const char *mime)
 {
-	const char *rel = req->path[1] ? req->path + 1 : ".";
-	char etag[64], lastmod[40], crange[96], index[HTTP_PATH_MAX + 16];
-	const struct stat *st;
-	struct fentry *f;
+	char etag[64], lastmod[40], crange[96];
+	const struct stat *st = &f->st;
 	off_t first = 0, last;
-	int status = 200, r, err, isindex = 0;
+	int status = 200, r;
 
-	err = fcache_get(&s->fc, rel, mono_ms(), &f);
-	if (err == EISDIR) {
-		if (req->path[strlen(req->path) - 1] != '/') {
-			resp_head(s, c, 301, TEXT, 0);
-			resp_header(c, "Location", "%s/", req->path);
-			resp_end_head(c);
-			return;
-		}
-		/* No directory listings: index.html or nothing. */
-		snprintf(index, sizeof(index), "%sindex.html", rel[0] == '.' &&
-		    rel[1] == '\0' ? "" : rel);
-		err = fcache_get(&s->fc, index, mono_ms(), &f);
-		isindex = 1;
-	}
-	if (err != 0) {
-		if (err == EACCES)
-			resp_simple(s, c, 403, TEXT, "403 Forbidden\n");
-		else
-			resp_simple(s, c, 404, TEXT, "404 Not Found\n");
-		return;
-	}
-	st = &f->st;
 	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
 	    (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
 	    (unsigned long long)st->st_mtim.tv_nsec,
@@ -126,8 +109,8 @@ static_file(struct server *s, struct conn *c, const struct http_request *req)
 			    (long long)st->st_size);
 		}
 	}
-	resp_head(s, c, status, http_mime_type(isindex ? "index.html" :
-	    req->path), (long long)(last - first + 1));
+	resp_head(s, c, status, http_mime_type(mime),
+	    (long long)(last - first + 1));
 	resp_header(c, "Last-Modified", "%s", lastmod);
 	resp_header(c, "ETag", "%s", etag);
 	resp_header(c, "Accept-Ranges", "bytes");
@@ -141,6 +124,96 @@ static_file(struct server *s, struct conn *c, const struct http_request *req)
 	c->file = f;
 	c->file_off = first;
 	c->file_end = last + 1;
+}
+
+static void
+not_found(struct server *s, struct conn *c, int err)
+{
+	if (err == EACCES)
+		resp_simple(s, c, 403, TEXT, "403 Forbidden\n");
+	else
+		resp_simple(s, c, 404, TEXT, "404 Not Found\n");
+}
+
+/* A file of http.static_dir, with index.html for directories. */
+static void
+static_file(struct server *s, struct conn *c, const struct http_request *req)
+{
+	const char *rel = req->path[1] ? req->path + 1 : ".";
+	char index[HTTP_PATH_MAX + 16];
+	struct fentry *f;
+	int err, isindex = 0;
+
+	err = fcache_get(&s->fc, s->static_fd, rel, mono_ms(), &f);
+	if (err == EISDIR) {
+		if (req->path[strlen(req->path) - 1] != '/') {
+			resp_head(s, c, 301, TEXT, 0);
+			resp_header(c, "Location", "%s/", req->path);
+			resp_end_head(c);
+			return;
+		}
+		/* No directory listings: index.html or nothing. */
+		snprintf(index, sizeof(index), "%sindex.html", rel[0] == '.' &&
+		    rel[1] == '\0' ? "" : rel);
+		err = fcache_get(&s->fc, s->static_fd, index, mono_ms(), &f);
+		isindex = 1;
+	}
+	if (err != 0) {
+		not_found(s, c, err);
+		return;
+	}
+	send_file(s, c, req, f, isindex ? "index.html" : req->path);
+}
+
+/*
+ * /<repo>/<snapshot>/<path>: returns 0 when the first segment names no
+ * repository (the request goes on to static files), 1 when answered.
+ */
+static int
+repo_file(struct server *s, struct conn *c, const struct http_request *req)
+{
+	char name[REPO_NAME_MAX + 1], snap[32], sha[65], rel[HTTP_PATH_MAX + 96];
+	const char *p = req->path + 1, *slash, *rest;
+	const struct repo *r;
+	struct fentry *f;
+	int64_t id;
+	int k, err;
+
+	if ((slash = strchr(p, '/')) == NULL || slash - p > REPO_NAME_MAX)
+		return 0;
+	memcpy(name, p, (size_t)(slash - p));
+	name[slash - p] = '\0';
+	if ((r = repo_get(&s->repos, name)) == NULL)
+		return 0;
+	p = slash + 1;
+	if ((slash = strchr(p, '/')) == NULL || slash - p >= (long)sizeof(snap)) {
+		resp_simple(s, c, 404, TEXT, "404 Not Found\n");
+		return 1;
+	}
+	memcpy(snap, p, (size_t)(slash - p));
+	snap[slash - p] = '\0';
+	rest = slash + 1;
+	if ((id = repo_snapshot(r, snap)) < 0) {
+		resp_simple(s, c, 404, TEXT, "404 Not Found: no such snapshot\n");
+		return 1;
+	}
+	/* Only the repository tree; the manifest and the rest stay private. */
+	if (strncmp(rest, "src/", 4) != 0 && strncmp(rest, "bin/", 4) != 0) {
+		resp_simple(s, c, 404, TEXT, "404 Not Found\n");
+		return 1;
+	}
+	k = repo_lookup(&s->repos, name, id, rest, sha);
+	if (k == 1)
+		snprintf(rel, sizeof(rel), "blobs/sha256/%.2s/%s", sha, sha);
+	else
+		snprintf(rel, sizeof(rel), "repos/%s/%lld/%s", name,
+		    (long long)id, rest);
+	if ((err = fcache_get(&s->fc, AT_FDCWD, rel, mono_ms(), &f)) != 0) {
+		not_found(s, c, err == EISDIR ? ENOENT : err);
+		return 1;
+	}
+	send_file(s, c, req, f, rest);
+	return 1;
 }
 
 void
@@ -162,8 +235,13 @@ route_request(struct server *s, struct conn *c, const struct http_request *req)
 		api_status(s, c);
 		return;
 	}
-	if (strncmp(req->path, "/__api__/", 9) == 0 ||
-	    s->conf->static_dir[0] == '\0') {
+	if (strncmp(req->path, "/__api__/", 9) == 0) {
+		resp_simple(s, c, 404, TEXT, "404 Not Found\n");
+		return;
+	}
+	if (repo_file(s, c, req))
+		return;
+	if (s->static_fd == -1) {
 		resp_simple(s, c, 404, TEXT, "404 Not Found\n");
 		return;
 	}

@@ -19,6 +19,7 @@
 #include "ipc.h"
 #include "fcache.h"
 #include "load.h"
+#include "repo.h"
 
 enum conn_state {
 	C_READ,		/* waiting for (the rest of) a request head */
@@ -57,6 +58,8 @@ struct server {
 	struct ipc_chan *ch;
 	struct conn *conns;	/* every open connection */
 	struct fcache fc;	/* open files, shared by responses */
+	struct repo_cache repos;	/* snapshot lists and manifests */
+	int static_fd;		/* http.static_dir, opened before chroot */
 	unsigned nconns;
 	int draining;
 	struct load_table *load;	/* shared with the master and workers */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,15 @@ worker_ipc(struct server *s)
 			    buf_get_u32(&msg.payload, &s->sync_up) != 0)
 				fatal("malformed STATE message");
 			break;
+		case IPC_PUBLISHED: {
+			char *repo;
+
+			if (buf_get_str(&msg.payload, &repo, 255) != 0)
+				fatal("malformed PUBLISHED message");
+			repo_forget(&s->repos, repo);
+			free(repo);
+			break;
+		}
 		case IPC_DRAIN:
 			s->ch->state = S_DRAIN;
 			s->drain_requested = 1;
@@ -76,6 +86,13 @@ worker_main(void)
 	    (int)rc.generation) != 0)
 		fatal("cannot map the load table: %s", strerror(errno));
 	close(fds[nfds - 1]);
+	/* Static files are reached through this fd from inside the chroot. */
+	srv.static_fd = -1;
+	if (rc.conf->static_dir[0] != '\0' &&
+	    (srv.static_fd = open(rc.conf->static_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fatal("cannot open http.static_dir %s: %s", rc.conf->static_dir,
+		    strerror(errno));
 	role_drop(&rc, "worker");
 	sandbox_worker();
 	if (ipc_send(&ch, IPC_READY, NULL, NULL, 0) != 0)

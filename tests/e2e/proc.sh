@@ -26,12 +26,14 @@ for role in worker auth; do
 done
 w=$(role_pids worker | head -n 1)
 a=$(role_pids auth | head -n 1)
-check "worker is chrooted into the static dir" \
-    test "$(readlink /proc/$w/root)" = "$T/www"
+check "worker is chrooted into the store" \
+    test "$(readlink /proc/$w/root)" = "$T/data/store"
+check "worker holds the static dir open, read-only" \
+    sh -c "ls -l /proc/$w/fd | grep -q -- '-> $T/www\$'"
 check "auth is chrooted into the database dir" \
     test "$(readlink /proc/$a/root)" = "$T/data/db"
 check "auth created its database under its sandbox" \
-    test -s "$T/data/db/airlock.db"
+    test -s "$T/data/db/auth.db"
 check "the master is the only root process" \
     test "$(status_field $APID Uid)" = 0
 check "roles were exec'd (fresh address space): cmdline says -R" \

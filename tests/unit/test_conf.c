@@ -961,6 +961,7 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u64(&b, N(10));
 	S("info");
+	S("");
 	buf_put_u32(&b, (uint32_t)N(1));
 	S("127.0.0.1:8080");
 	S("");
@@ -974,6 +975,8 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u64(&b, N(30));
 	buf_put_u64(&b, N(60));
 	buf_put_u32(&b, (uint32_t)N(0));
+	buf_put_u64(&b, N(536870912));
+	buf_put_u64(&b, N(2146435072));
 #undef N
 #undef S
 	d = conf_unpack(&b);
@@ -1010,15 +1013,19 @@ test_unpack_bad(void)
 	conf_free(d);
 	CHECK((d = unpack_with(7, (uintptr_t)"loud")) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(8, 17)) == NULL);	/* list count */
+	CHECK((d = unpack_with(8, (uintptr_t)"relative")) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(8, 0xffffffff)) == NULL);
+	CHECK((d = unpack_with(9, 17)) == NULL);	/* list count */
 	conf_free(d);
-	CHECK((d = unpack_with(9, (uintptr_t)"nope")) == NULL);
+	CHECK((d = unpack_with(9, 0xffffffff)) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(13, 1024)) == NULL);	/* header < line */
+	CHECK((d = unpack_with(10, (uintptr_t)"nope")) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(20, 7)) == NULL);	/* access_log */
+	CHECK((d = unpack_with(14, 1024)) == NULL);	/* header < line */
+	conf_free(d);
+	CHECK((d = unpack_with(21, 7)) == NULL);	/* access_log */
+	conf_free(d);
+	CHECK((d = unpack_with(22, 100)) == NULL);	/* package size */
 	conf_free(d);
 
 	/* A string longer than any setting may be, and one with a NUL. */

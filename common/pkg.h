@@ -1,0 +1,19 @@
+/* pkg: R package names and versions, as R's tools validate and order them. */
+#ifndef AIRLOCK_PKG_H
+#define AIRLOCK_PKG_H
+
+/* R's valid_package_name: a letter, then letters, digits, dots; not ending in a dot. */
+int pkg_name_valid(const char *s);
+/* R's valid_package_version: ([0-9]+[.-]){1,}[0-9]+, at most 64 bytes. */
+int pkg_version_valid(const char *s);
+/*
+ * Orders two valid versions as R's package_version does: numeric
+ * components split at '.' and '-', compared as numbers, a prefix before
+ * a longer version (1.0 < 1.0.1; 1.10 > 1.9; 1.0-1 == 1.0.1).
+ */
+int pkg_version_cmp(const char *a, const char *b);
+/* Whether name is "<Package>_<Version>.tar.gz" for these two. */
+int pkg_file_matches(const char *file, const char *package,
+    const char *version);
+
+#endif

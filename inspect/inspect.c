@@ -1,0 +1,173 @@
+/*
+ * The inspect role: a short-lived child the master starts when package
+ * files arrive (airlockctl add/import).  It reads each file from a
+ * read-only fd with no other access to anything, checks that it is an R
+ * source package (tarball.c), parses its DESCRIPTION (dcf.c), checks the
+ * name, version and file name agree, and returns the fields.  All the
+ * parsing of untrusted package bytes happens here, never in the master.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dcf.h"
+#include "ipc.h"
+#include "log.h"
+#include "master.h"
+#include "pkg.h"
+#include "role.h"
+#include "sandbox.h"
+#include "tarball.h"
+
+/* INSPECTED must fit one message: the fields of a DESCRIPTION. */
+#define MAX_DESCRIPTION (48 * 1024)
+
+static int
+check(int fd, const char *file, uint64_t max_size, uint64_t max_unpacked,
+    struct dcf *d, char *err, size_t errlen)
+{
+	struct tar_limits lim = { max_size, max_unpacked, 0, MAX_DESCRIPTION };
+	struct tar_result res;
+	const char *pkg, *ver;
+	struct buf b;
+	char e[400];
+
+	memset(&res, 0, sizeof(res));
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	if (tarball_inspect(fd, &lim, &res, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "%s", e);
+		return -1;
+	}
+	buf_view(&b, res.description, res.description_len);
+	if (dcf_parse(&b, d, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "%s/DESCRIPTION: %s", res.pkgdir, e);
+		goto fail;
+	}
+	if ((pkg = dcf_get(d, "Package")) == NULL ||
+	    (ver = dcf_get(d, "Version")) == NULL) {
+		snprintf(err, errlen, "%s/DESCRIPTION: no %s field", res.pkgdir,
+		    dcf_get(d, "Package") == NULL ? "Package" : "Version");
+		goto fail;
+	}
+	if (!pkg_name_valid(pkg)) {
+		snprintf(err, errlen, "%s/DESCRIPTION: Package '%.100s' is not "
+		    "a valid package name", res.pkgdir, pkg);
+		goto fail;
+	}
+	if (!pkg_version_valid(ver)) {
+		snprintf(err, errlen, "%s/DESCRIPTION: Version '%.64s' is not "
+		    "a valid package version", res.pkgdir, ver);
+		goto fail;
+	}
+	if (strcmp(res.pkgdir, pkg) != 0) {
+		snprintf(err, errlen, "the package directory '%.100s' is not "
+		    "named after Package '%s'", res.pkgdir, pkg);
+		goto fail;
+	}
+	if (!pkg_file_matches(file, pkg, ver)) {
+		snprintf(err, errlen, "file name '%.100s' should be %s_%s.tar.gz",
+		    file, pkg, ver);
+		goto fail;
+	}
+	tarball_result_free(&res);
+	return 0;
+fail:
+	tarball_result_free(&res);
+	dcf_free(d);
+	return -1;
+}
+
+static int
+on_inspect(struct ipc_chan *ch, struct ipc_msg *msg)
+{
+	uint64_t job, max_size, max_unpacked;
+	char *file = NULL, err[512] = "";
+	struct dcf d = { NULL, 0 };
+	struct buf b;
+	size_t i;
+	int ok, r;
+
+	if (buf_get_u64(&msg->payload, &job) != 0 ||
+	    buf_get_str(&msg->payload, &file, 4096) != 0 ||
+	    buf_get_u64(&msg->payload, &max_size) != 0 ||
+	    buf_get_u64(&msg->payload, &max_unpacked) != 0)
+		fatal("malformed INSPECT message");
+	ok = check(msg->fds[0], file, max_size, max_unpacked, &d, err,
+	    sizeof(err)) == 0;
+	ipc_msg_close_fds(msg);
+	buf_init(&b, IPC_MAX_PAYLOAD);
+	buf_put_u64(&b, job);
+	buf_put_u8(&b, (uint8_t)ok);
+	buf_put_str(&b, ok ? "" : err);
+	buf_put_u32(&b, ok ? (uint32_t)d.n : 0);
+	for (i = 0; ok && i < d.n; i++) {
+		if (buf_put_str(&b, d.fields[i].name) != 0 ||
+		    buf_put_str(&b, d.fields[i].value) != 0) {
+			/* Too big for one message: say so instead. */
+			buf_reset(&b);
+			buf_put_u64(&b, job);
+			buf_put_u8(&b, 0);
+			buf_put_str(&b, "DESCRIPTION too large");
+			buf_put_u32(&b, 0);
+			break;
+		}
+	}
+	r = ipc_send(ch, IPC_INSPECTED, &b, NULL, 0);
+	buf_release(&b);
+	dcf_free(&d);
+	free(file);
+	return r;
+}
+
+int
+inspect_main(void)
+{
+	struct ipc_chan ch;
+	struct role_config rc;
+	struct ipc_msg msg;
+	struct pollfd pfd;
+	int r;
+
+	log_init("inspect", LOG_LVL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	role_config_recv(&ch, ROLE_INSPECT, &rc, NULL, NULL);
+	role_drop(&rc, "inspect");
+	sandbox_inspect();
+	if (ipc_send(&ch, IPC_READY, NULL, NULL, 0) != 0)
+		fatal("cannot tell the master I am ready: %s", strerror(errno));
+	pfd.fd = ch.fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			fatal("poll: %s", strerror(errno));
+		if ((r = ipc_recv(&ch, &msg, 0)) == 0)
+			continue;
+		if (r == -1)
+			break;
+		switch (msg.type) {
+		case IPC_INSPECT:
+			if (on_inspect(&ch, &msg) != 0)
+				fatal("cannot answer the master: %s",
+				    strerror(errno));
+			break;
+		case IPC_PING:
+			if (role_pong(&ch, &msg) != 0)
+				fatal("cannot answer PING");
+			break;
+		case IPC_SHUTDOWN:
+			return 0;
+		default:
+			fatal("unexpected %s message", ipc_type_name(msg.type));
+		}
+	}
+	return 1;
+}

@@ -1,0 +1,935 @@
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "db.h"
+#include "dcf.h"
+#include "log.h"
+#include "publish.h"
+#include "store.h"
+#include "util.h"
+
+#define CTL_MAX_CONNS 16
+#define REPLY_PIECE (IPC_MAX_PAYLOAD - 64)
+#define INSPECT_WINDOW 16	/* files handed to the inspector at once */
+
+/* epoll tags: the first member of what data.ptr points at. */
+enum { TAG_LISTEN = 1, TAG_CONN };
+
+struct job {
+	struct ingest ig;
+	int fd;			/* read-only copy for the inspector, or -1 */
+	int sent;		/* with the inspector */
+	int done;
+	int inspected;		/* the inspector accepted it: fields hold */
+	struct dcf fields;	/* its DESCRIPTION */
+};
+
+struct conn {
+	int tag;
+	int fd;
+	struct ipc_chan ch;
+	uid_t uid;
+	/* The add request under way. */
+	json_t *add_results;
+	char repo[80];
+	int64_t repo_id;
+	struct job *jobs;
+	size_t njobs, nleft;
+	struct conn *next;
+};
+
+static struct {
+	int tag;
+	int fd;
+	int epfd;
+	char path[PATH_MAX];
+	sqlite3 *db;
+	const struct airlock_conf *conf;
+	const struct control_ops *ops;
+	struct conn *conns;
+	unsigned nconns;
+	uint64_t next_job;
+	/*
+	 * The jobs the inspect role has, oldest first (it answers in order):
+	 * a window of them, so it never waits for the master.  conn is NULL
+	 * once that connection is gone: the answer is then dropped.
+	 */
+	struct inflight {
+		uint64_t job;
+		struct conn *conn;
+		size_t index;
+	} inflight[INSPECT_WINDOW];
+	unsigned ninflight;
+} ctl = { .tag = TAG_LISTEN, .fd = -1 };
+
+static void inspect_next(void);
+
+int
+control_init(const struct airlock_conf *conf, sqlite3 *db, int epfd,
+    const struct control_ops *ops)
+{
+	struct sockaddr_un sa;
+	struct epoll_event ev;
+	mode_t old;
+
+	ctl.conf = conf;
+	ctl.db = db;
+	ctl.epfd = epfd;
+	ctl.ops = ops;
+	if (conf->control_socket[0] != '\0')
+		snprintf(ctl.path, sizeof(ctl.path), "%s", conf->control_socket);
+	else
+		snprintf(ctl.path, sizeof(ctl.path), "%s/control.sock",
+		    conf->data_dir);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(ctl.path) >= sizeof(sa.sun_path)) {
+		log_error("control: %s: path too long for a socket", ctl.path);
+		return -1;
+	}
+	strcpy(sa.sun_path, ctl.path);
+	ctl.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (ctl.fd == -1) {
+		log_error("control: socket: %s", strerror(errno));
+		return -1;
+	}
+	unlink(ctl.path);
+	old = umask(0077);
+	if (bind(ctl.fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(ctl.fd, 16) == -1) {
+		umask(old);
+		log_error("control: cannot listen on %s: %s", ctl.path,
+		    strerror(errno));
+		close(ctl.fd);
+		ctl.fd = -1;
+		return -1;
+	}
+	umask(old);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &ctl.tag;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, ctl.fd, &ev) == -1)
+		return -1;
+	log_debug("control: listening on %s", ctl.path);
+	return 0;
+}
+
+/* Sends a JSON answer in as many CTL_REPLY pieces as it takes. */
+static void
+reply(struct conn *c, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+	size_t n, off = 0, len;
+	struct buf b;
+
+	json_decref(j);
+	if (text == NULL)
+		return;
+	len = strlen(text);
+	buf_init(&b, IPC_MAX_PAYLOAD);
+	do {
+		n = len - off > REPLY_PIECE ? REPLY_PIECE : len - off;
+		buf_reset(&b);
+		buf_put_u8(&b, off + n == len);
+		buf_put(&b, text + off, n);
+		/* A peer that does not read is dropped at its next event. */
+		if (ipc_send(&c->ch, IPC_CTL_REPLY, &b, NULL, 0) != 0) {
+			log_warn("control: cannot answer: %s", strerror(errno));
+			break;
+		}
+		off += n;
+	} while (off < len);
+	buf_release(&b);
+	free(text);
+}
+
+static void
+reply_error(struct conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reply_error(struct conn *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+}
+
+static int
+repo_name_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '_' || s[0] == '-' ||
+	    strcmp(s, "latest") == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* The repository a request names; replies the error itself. */
+static int64_t
+need_repo(struct conn *c, json_t *req, const char **name, char *kind,
+    size_t kindsz)
+{
+	int64_t id;
+
+	*name = json_string_value(json_object_get(req, "repo"));
+	if (*name == NULL) {
+		reply_error(c, "no repository given");
+		return -1;
+	}
+	if ((id = db_repo_id(ctl.db, *name, kind, kindsz)) < 0)
+		reply_error(c, "no repository named '%s'", *name);
+	return id;
+}
+
+static void
+cmd_repo_create(struct conn *c, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "name"));
+	const char *kind = json_string_value(json_object_get(req, "kind"));
+	sqlite3_stmt *st;
+
+	if (name == NULL || !repo_name_valid(name)) {
+		reply_error(c, "'%s' is not a valid repository name: 1 to 64 "
+		    "letters, digits, '.', '_' or '-', not starting with "
+		    "'.', '_' or '-'", name ? name : "");
+		return;
+	}
+	if (kind == NULL || (strcmp(kind, "local") != 0 &&
+	    strcmp(kind, "cran") != 0)) {
+		reply_error(c, "kind must be local or cran");
+		return;
+	}
+	if (db_repo_id(ctl.db, name, NULL, 0) >= 0) {
+		reply_error(c, "repository '%s' exists already", name);
+		return;
+	}
+	st = db_prepare(ctl.db, "INSERT INTO repos (name, kind, created_at) "
+	    "VALUES (?, ?, ?)");
+	if (st == NULL) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		return;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_finalize(st);
+	publish_write_list(ctl.db, ctl.conf->data_dir,
+	    sqlite3_last_insert_rowid(ctl.db), name);
+	log_info("control: repository %s (%s) created", name, kind);
+	reply(c, json_pack("{s:b, s:{s:s, s:s}}", "ok", 1, "repo", "name",
+	    name, "kind", kind));
+}
+
+static void
+cmd_repo_list(struct conn *c)
+{
+	sqlite3_stmt *st;
+	json_t *repos = json_array();
+
+	st = db_prepare(ctl.db, "SELECT r.name, r.kind, r.created_at, "
+	    "(SELECT COUNT(*) FROM versions v WHERE v.repo_id = r.id), "
+	    "(SELECT COUNT(DISTINCT package) FROM versions v "
+	    "  WHERE v.repo_id = r.id), "
+	    "(SELECT COUNT(*) FROM snapshots s WHERE s.repo_id = r.id "
+	    "  AND s.state = 'published'), "
+	    "(SELECT MAX(id) FROM snapshots s WHERE s.repo_id = r.id "
+	    "  AND s.state = 'published') "
+	    "FROM repos r ORDER BY r.name");
+	if (st == NULL) {
+		json_decref(repos);
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(repos, json_pack(
+		    "{s:s, s:s, s:I, s:I, s:I, s:I, s:o}",
+		    "name", (const char *)sqlite3_column_text(st, 0),
+		    "kind", (const char *)sqlite3_column_text(st, 1),
+		    "created", (json_int_t)sqlite3_column_int64(st, 2),
+		    "versions", (json_int_t)sqlite3_column_int64(st, 3),
+		    "packages", (json_int_t)sqlite3_column_int64(st, 4),
+		    "snapshots", (json_int_t)sqlite3_column_int64(st, 5),
+		    "latest", sqlite3_column_type(st, 6) == SQLITE_NULL ?
+		    json_null() : json_integer(sqlite3_column_int64(st, 6))));
+	sqlite3_finalize(st);
+	reply(c, json_pack("{s:b, s:o}", "ok", 1, "repos", repos));
+}
+
+static void
+cmd_publish(struct conn *c, json_t *req)
+{
+	struct publish_result res;
+	const char *name;
+	char err[512];
+	int64_t id;
+
+	if ((id = need_repo(c, req, &name, NULL, 0)) < 0)
+		return;
+	if (publish_repo(ctl.db, ctl.conf->data_dir, id, name, &res, err,
+	    sizeof(err)) != 0) {
+		log_error("publish %s: %s", name, err);
+		reply_error(c, "publish %s: %s", name, err);
+		return;
+	}
+	ctl.ops->published(name);
+	log_info("published %s: snapshot %lld, %u packages, %u archived, "
+	    "%.3fs", name, (long long)res.id, res.packages, res.archived,
+	    res.seconds);
+	reply(c, json_pack("{s:b, s:{s:I, s:I, s:i, s:i, s:f}}", "ok", 1,
+	    "snapshot", "id", (json_int_t)res.id, "created",
+	    (json_int_t)res.created, "packages", (int)res.packages,
+	    "archived", (int)res.archived, "seconds", res.seconds));
+}
+
+static void
+cmd_snapshot_list(struct conn *c, json_t *req)
+{
+	sqlite3_stmt *st;
+	const char *name;
+	json_t *list;
+	int64_t id;
+
+	if ((id = need_repo(c, req, &name, NULL, 0)) < 0)
+		return;
+	st = db_prepare(ctl.db, "SELECT id, created_at, packages, archived "
+	    "FROM snapshots WHERE repo_id = ? AND state = 'published' "
+	    "ORDER BY created_at, id");
+	if (st == NULL) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		return;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	list = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:I}",
+		    "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "created", (json_int_t)sqlite3_column_int64(st, 1),
+		    "packages", (json_int_t)sqlite3_column_int64(st, 2),
+		    "archived", (json_int_t)sqlite3_column_int64(st, 3)));
+	sqlite3_finalize(st);
+	reply(c, json_pack("{s:b, s:s, s:o}", "ok", 1, "repo", name,
+	    "snapshots", list));
+}
+
+static void
+cmd_snapshot_prune(struct conn *c, json_t *req)
+{
+	json_t *k = json_object_get(req, "keep");
+	const char *name;
+	char err[512];
+	int64_t id;
+	int n;
+
+	if ((id = need_repo(c, req, &name, NULL, 0)) < 0)
+		return;
+	if (!json_is_integer(k) || json_integer_value(k) < 1 ||
+	    json_integer_value(k) > 1000000) {
+		reply_error(c, "--keep must be at least 1: the newest snapshot "
+		    "is never pruned");
+		return;
+	}
+	n = publish_prune(ctl.db, ctl.conf->data_dir, id, name,
+	    (unsigned)json_integer_value(k), err, sizeof(err));
+	if (n < 0) {
+		reply_error(c, "prune %s: %s", name, err);
+		return;
+	}
+	ctl.ops->published(name);
+	log_info("pruned %d snapshot(s) of %s", n, name);
+	reply(c, json_pack("{s:b, s:i}", "ok", 1, "removed", n));
+}
+
+/*
+ * A snapshot named the way URLs name it: "latest", an id, or a date
+ * (the newest published at or before the end of that day, UTC).
+ */
+static int64_t
+resolve_snapshot(int64_t repo_id, const char *s)
+{
+	sqlite3_stmt *st;
+	struct tm tm;
+	int64_t id = -1;
+	char *end;
+
+	if (strcmp(s, "latest") == 0) {
+		st = db_prepare(ctl.db, "SELECT id FROM snapshots WHERE "
+		    "repo_id = ? AND state = 'published' ORDER BY created_at "
+		    "DESC, id DESC LIMIT 1");
+	} else if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0')
+			return -1;
+		st = db_prepare(ctl.db, "SELECT id FROM snapshots WHERE "
+		    "repo_id = ? AND state = 'published' AND created_at < ? "
+		    "ORDER BY created_at DESC, id DESC LIMIT 1");
+		if (st != NULL)
+			sqlite3_bind_int64(st, 2,
+			    (sqlite3_int64)timegm(&tm) + 86400);
+	} else {
+		long long n = strtoll(s, &end, 10);
+
+		if (*s == '\0' || *end != '\0' || n <= 0)
+			return -1;
+		st = db_prepare(ctl.db, "SELECT id FROM snapshots WHERE "
+		    "repo_id = ? AND state = 'published' AND id = ?");
+		if (st != NULL)
+			sqlite3_bind_int64(st, 2, n);
+	}
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, repo_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+static void
+cmd_package_list(struct conn *c, json_t *req)
+{
+	const char *name, *snap = json_string_value(json_object_get(req,
+	    "snapshot"));
+	sqlite3_stmt *st;
+	int64_t id, sid = -1;
+	json_t *list;
+
+	if ((id = need_repo(c, req, &name, NULL, 0)) < 0)
+		return;
+	if (snap != NULL && (sid = resolve_snapshot(id, snap)) < 0) {
+		reply_error(c, "%s has no snapshot '%s'", name, snap);
+		return;
+	}
+	if (sid >= 0)
+		st = db_prepare(ctl.db, "SELECT v.package, v.version, v.file, "
+		    "b.size, v.sha256, sv.latest FROM snapshot_versions sv "
+		    "JOIN versions v ON v.id = sv.version_id JOIN blobs b ON "
+		    "b.sha256 = v.sha256 WHERE sv.snapshot_id = ? "
+		    "ORDER BY v.package, v.added_at");
+	else
+		st = db_prepare(ctl.db, "SELECT v.package, v.version, v.file, "
+		    "b.size, v.sha256, NULL FROM versions v JOIN blobs b ON "
+		    "b.sha256 = v.sha256 WHERE v.repo_id = ? "
+		    "ORDER BY v.package, v.added_at");
+	if (st == NULL) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		return;
+	}
+	sqlite3_bind_int64(st, 1, sid >= 0 ? sid : id);
+	list = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *row = json_pack("{s:s, s:s, s:s, s:I, s:s}",
+		    "package", (const char *)sqlite3_column_text(st, 0),
+		    "version", (const char *)sqlite3_column_text(st, 1),
+		    "file", (const char *)sqlite3_column_text(st, 2),
+		    "size", (json_int_t)sqlite3_column_int64(st, 3),
+		    "sha256", (const char *)sqlite3_column_text(st, 4));
+
+		if (sid >= 0)
+			json_object_set_new(row, "latest",
+			    json_boolean(sqlite3_column_int(st, 5)));
+		json_array_append_new(list, row);
+	}
+	sqlite3_finalize(st);
+	reply(c, json_pack("{s:b, s:s, s:o, s:o}", "ok", 1, "repo", name,
+	    "snapshot", sid >= 0 ? json_integer(sid) : json_null(),
+	    "packages", list));
+}
+
+static void
+job_result(struct conn *c, struct job *j)
+{
+	json_t *r = json_pack("{s:s, s:b}", "file", j->ig.name, "ok", j->ig.ok);
+
+	if (j->ig.ok) {
+		json_object_set_new(r, "package", json_string(j->ig.package));
+		json_object_set_new(r, "version", json_string(j->ig.version));
+		json_object_set_new(r, "added", json_boolean(j->ig.added));
+		json_object_set_new(r, "sha256", json_string(j->ig.sha256));
+	} else
+		json_object_set_new(r, "error", json_string(j->ig.error));
+	json_array_append_new(c->add_results, r);
+}
+
+/*
+ * The whole batch is inspected: blobs placed, one sync, one transaction
+ * (a savepoint per file, so one failure does not undo the others).
+ */
+static void
+commit_batch(struct conn *c)
+{
+	const char *dd = ctl.conf->data_dir;
+	size_t i, placed = 0;
+	struct job *j;
+
+	for (i = 0; i < c->njobs; i++) {
+		j = &c->jobs[i];
+		if (!j->inspected)
+			continue;
+		if (store_place(dd, &j->ig) != 0)
+			j->inspected = 0;
+		else
+			placed++;
+	}
+	if (placed == 0)
+		return;
+	if (store_sync(dd) != 0 || db_begin(ctl.db) != 0)
+		goto fail;
+	for (i = 0; i < c->njobs; i++) {
+		j = &c->jobs[i];
+		if (!j->inspected)
+			continue;
+		db_exec(ctl.db, "SAVEPOINT job");
+		if (store_record(ctl.db, c->repo_id, &j->ig, &j->fields) == 0) {
+			db_exec(ctl.db, "RELEASE job");
+			j->ig.ok = 1;
+		} else
+			db_exec(ctl.db, "ROLLBACK TO job; RELEASE job");
+	}
+	if (db_commit(ctl.db) != 0)
+		goto fail;
+	for (i = 0; i < c->njobs; i++) {
+		j = &c->jobs[i];
+		if (j->ig.ok && j->ig.added)
+			log_info("add %s: %s %s (%s)", c->repo, j->ig.package,
+			    j->ig.version, j->ig.sha256);
+	}
+	return;
+fail:
+	db_rollback(ctl.db);
+	for (i = 0; i < c->njobs; i++) {
+		j = &c->jobs[i];
+		if (!j->inspected)
+			continue;
+		j->ig.ok = 0;
+		snprintf(j->ig.error, sizeof(j->ig.error), "cannot record it: "
+		    "%s", sqlite3_errmsg(ctl.db));
+	}
+}
+
+static void
+add_finish_if_done(struct conn *c)
+{
+	size_t i;
+
+	if (c->jobs == NULL || c->nleft > 0)
+		return;
+	commit_batch(c);
+	for (i = 0; i < c->njobs; i++) {
+		job_result(c, &c->jobs[i]);
+		dcf_free(&c->jobs[i].fields);
+	}
+	free(c->jobs);
+	c->jobs = NULL;
+	reply(c, json_pack("{s:b, s:s, s:o}", "ok", 1, "repo", c->repo,
+	    "results", c->add_results));
+	c->add_results = NULL;
+}
+
+static void
+job_done(struct conn *c, struct job *j)
+{
+	if (j->fd != -1)
+		close(j->fd);
+	j->fd = -1;
+	j->done = 1;
+	if (!j->inspected)
+		log_info("add %s: %s refused: %s", c->repo, j->ig.name,
+		    j->ig.error);
+	c->nleft--;
+	add_finish_if_done(c);
+}
+
+static void
+cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
+{
+	json_t *files = json_object_get(req, "files");
+	const char *name;
+	size_t i;
+	int64_t id;
+	char kind[16];
+
+	if ((id = need_repo(c, req, &name, kind, sizeof(kind))) < 0)
+		return;
+	if (!json_is_array(files) || json_array_size(files) !=
+	    (size_t)msg->nfds || msg->nfds == 0) {
+		reply_error(c, "add: one file name per file sent");
+		return;
+	}
+	if ((c->jobs = calloc((size_t)msg->nfds, sizeof(*c->jobs))) == NULL) {
+		reply_error(c, "out of memory");
+		return;
+	}
+	snprintf(c->repo, sizeof(c->repo), "%s", name);
+	c->repo_id = id;
+	c->njobs = c->nleft = (size_t)msg->nfds;
+	c->add_results = json_array();
+	for (i = 0; i < c->njobs; i++) {
+		struct job *j = &c->jobs[i];
+		const char *fn = json_string_value(json_array_get(files, i));
+		const char *base;
+
+		j->ig.job = ++ctl.next_job;
+		j->fd = -1;
+		base = fn ? strrchr(fn, '/') : NULL;
+		snprintf(j->ig.name, sizeof(j->ig.name), "%s",
+		    base ? base + 1 : fn ? fn : "");
+		if (j->ig.name[0] == '\0') {
+			snprintf(j->ig.error, sizeof(j->ig.error),
+			    "no file name");
+			j->done = 1;
+			c->nleft--;
+			continue;
+		}
+		j->fd = store_receive(ctl.conf->data_dir, msg->fds[i],
+		    (uint64_t)ctl.conf->max_package_size, &j->ig);
+		if (j->fd == -1) {
+			j->done = 1;
+			c->nleft--;
+		}
+	}
+	ipc_msg_close_fds(msg);
+	add_finish_if_done(c);
+	inspect_next();
+}
+
+/* Hands waiting jobs of any connection to the inspect role. */
+static void
+inspect_next(void)
+{
+	struct conn *c;
+	struct buf b;
+	size_t i;
+
+	for (c = ctl.conns; c != NULL; c = c->next) {
+		for (i = 0; c->jobs != NULL && i < c->njobs; i++) {
+			struct job *j = &c->jobs[i];
+
+			if (j->done || j->sent)
+				continue;
+			if (ctl.ninflight == INSPECT_WINDOW)
+				return;
+			buf_init(&b, 8192);
+			buf_put_u64(&b, j->ig.job);
+			buf_put_str(&b, j->ig.name);
+			buf_put_u64(&b, (uint64_t)ctl.conf->max_package_size);
+			buf_put_u64(&b, (uint64_t)ctl.conf->max_unpacked_size);
+			if (ctl.ops->inspect(&b, j->fd) != 0) {
+				/* Not up yet: control_inspect_ready retries. */
+				buf_release(&b);
+				return;
+			}
+			buf_release(&b);
+			j->sent = 1;
+			ctl.inflight[ctl.ninflight].job = j->ig.job;
+			ctl.inflight[ctl.ninflight].conn = c;
+			ctl.inflight[ctl.ninflight].index = i;
+			ctl.ninflight++;
+		}
+	}
+}
+
+int
+control_busy(void)
+{
+	struct conn *c;
+
+	for (c = ctl.conns; c != NULL; c = c->next)
+		if (c->jobs != NULL && c->nleft > 0)
+			return 1;
+	return ctl.ninflight > 0;
+}
+
+void
+control_inspect_ready(void)
+{
+	inspect_next();
+}
+
+/* Takes the oldest job off the window; its job, or NULL if orphaned. */
+static struct job *
+inflight_pop(struct conn **cp)
+{
+	struct inflight f = ctl.inflight[0];
+
+	memmove(&ctl.inflight[0], &ctl.inflight[1],
+	    (ctl.ninflight - 1) * sizeof(ctl.inflight[0]));
+	ctl.ninflight--;
+	*cp = f.conn;
+	return f.conn ? &f.conn->jobs[f.index] : NULL;
+}
+
+void
+control_inspect_gone(const char *why)
+{
+	struct conn *c;
+	struct job *j;
+	unsigned i;
+
+	if (ctl.ninflight == 0)
+		return;
+	/* It works in order: the oldest job is the one it died on. */
+	if ((j = inflight_pop(&c)) != NULL) {
+		snprintf(j->ig.error, sizeof(j->ig.error), "the inspector "
+		    "died on this file (%s); nothing was stored", why);
+		store_discard(&j->ig);
+		job_done(c, j);
+	}
+	/* The others go to the next inspector. */
+	for (i = 0; i < ctl.ninflight; i++)
+		if (ctl.inflight[i].conn != NULL)
+			ctl.inflight[i].conn->jobs[ctl.inflight[i].index].sent = 0;
+	ctl.ninflight = 0;
+	inspect_next();
+}
+
+int
+control_inspected(struct ipc_msg *msg)
+{
+	struct dcf d = { NULL, 0 };
+	struct job *j;
+	struct conn *c;
+	uint64_t job;
+	uint32_t n, i;
+	uint8_t ok;
+	char *err = NULL, *name, *value;
+
+	if (ctl.ninflight == 0 || buf_get_u64(&msg->payload, &job) != 0 ||
+	    job != ctl.inflight[0].job)
+		return -1;	/* an answer to nothing asked: end it */
+	if ((j = inflight_pop(&c)) == NULL) {
+		inspect_next();
+		return 0;
+	}
+	if (buf_get_u8(&msg->payload, &ok) != 0 ||
+	    buf_get_str(&msg->payload, &err, 1024) != 0 ||
+	    buf_get_u32(&msg->payload, &n) != 0 || n > DCF_MAX_FIELDS) {
+		snprintf(j->ig.error, sizeof(j->ig.error), "the inspector "
+		    "answered nonsense");
+		goto refuse;
+	}
+	for (i = 0; i < n; i++) {
+		if (buf_get_str(&msg->payload, &name, 256) != 0) {
+			snprintf(j->ig.error, sizeof(j->ig.error), "the "
+			    "inspector answered nonsense");
+			goto refuse;
+		}
+		if (buf_get_str(&msg->payload, &value, 65536) != 0) {
+			free(name);
+			snprintf(j->ig.error, sizeof(j->ig.error), "the "
+			    "inspector answered nonsense");
+			goto refuse;
+		}
+		dcf_add(&d, name, value);
+		free(name);
+		free(value);
+	}
+	if (!ok) {
+		snprintf(j->ig.error, sizeof(j->ig.error), "%s", err);
+		goto refuse;
+	}
+	if (dcf_get(&d, "Package") == NULL || dcf_get(&d, "Version") == NULL) {
+		snprintf(j->ig.error, sizeof(j->ig.error), "no Package or "
+		    "Version");
+		goto refuse;
+	}
+	/* Recorded with the rest of its batch (commit_batch). */
+	j->inspected = 1;
+	j->fields = d;
+	d.fields = NULL;
+	d.n = 0;
+	goto out;
+refuse:
+	store_discard(&j->ig);
+out:
+	free(err);
+	dcf_free(&d);
+	job_done(c, j);
+	inspect_next();
+	return 0;
+}
+
+static void
+conn_free(struct conn *c)
+{
+	struct conn **pp;
+	size_t i;
+
+	for (pp = &ctl.conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	for (i = 0; i < ctl.ninflight; i++)
+		if (ctl.inflight[i].conn == c)
+			ctl.inflight[i].conn = NULL;	/* answer dropped */
+	for (i = 0; c->jobs != NULL && i < c->njobs; i++) {
+		if (c->jobs[i].fd != -1)
+			close(c->jobs[i].fd);
+		store_discard(&c->jobs[i].ig);
+		dcf_free(&c->jobs[i].fields);
+	}
+	free(c->jobs);
+	json_decref(c->add_results);
+	close(c->fd);
+	ctl.nconns--;
+	free(c);
+	inspect_next();
+}
+
+static void
+on_request(struct conn *c, struct ipc_msg *msg)
+{
+	json_error_t jerr;
+	const char *cmd;
+	json_t *req;
+
+	if (c->jobs != NULL) {
+		ipc_msg_close_fds(msg);
+		reply_error(c, "one request at a time");
+		return;
+	}
+	req = json_loadb((const char *)buf_ptr(&msg->payload),
+	    buf_avail(&msg->payload), JSON_REJECT_DUPLICATES, &jerr);
+	if (req == NULL || !json_is_object(req)) {
+		ipc_msg_close_fds(msg);
+		reply_error(c, "malformed request: %s", jerr.text);
+		json_decref(req);
+		return;
+	}
+	cmd = json_string_value(json_object_get(req, "cmd"));
+	log_debug("control: uid %u: %s", (unsigned)c->uid, cmd ? cmd : "?");
+	if (cmd != NULL && strcmp(cmd, "add") == 0) {
+		cmd_add(c, req, msg);
+		json_decref(req);
+		return;
+	}
+	ipc_msg_close_fds(msg);
+	if (cmd == NULL)
+		reply_error(c, "no command");
+	else if (strcmp(cmd, "repo.create") == 0)
+		cmd_repo_create(c, req);
+	else if (strcmp(cmd, "repo.list") == 0)
+		cmd_repo_list(c);
+	else if (strcmp(cmd, "publish") == 0)
+		cmd_publish(c, req);
+	else if (strcmp(cmd, "snapshot.list") == 0)
+		cmd_snapshot_list(c, req);
+	else if (strcmp(cmd, "snapshot.prune") == 0)
+		cmd_snapshot_prune(c, req);
+	else if (strcmp(cmd, "package.list") == 0)
+		cmd_package_list(c, req);
+	else
+		reply_error(c, "unknown command '%s'", cmd);
+	json_decref(req);
+}
+
+static void
+on_accept(void)
+{
+	struct epoll_event ev;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct conn *c;
+	int fd;
+
+	while ((fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) != -1) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+		    cred.uid != 0) {
+			log_warn("control: refused a connection from uid %u "
+			    "(pid %d): root only", (unsigned)cred.uid,
+			    (int)cred.pid);
+			close(fd);
+			continue;
+		}
+		if (ctl.nconns >= CTL_MAX_CONNS ||
+		    (c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->tag = TAG_CONN;
+		c->fd = fd;
+		c->uid = cred.uid;
+		ipc_chan_init(&c->ch, fd, ROLE_MASTER, ROLE_CTL);
+		c->ch.state = S_RUN;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.ptr = &c->tag;
+		if (epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = ctl.conns;
+		ctl.conns = c;
+		ctl.nconns++;
+	}
+}
+
+void
+control_event(void *tag, uint32_t events)
+{
+	struct conn *c;
+	struct ipc_msg msg;
+	int r;
+
+	if (tag == &ctl.tag) {
+		on_accept();
+		return;
+	}
+	c = (struct conn *)((char *)tag - offsetof(struct conn, tag));
+	while ((r = ipc_recv(&c->ch, &msg, 0)) == 1) {
+		if (msg.type != IPC_CTL_REQUEST) {
+			ipc_msg_close_fds(&msg);
+			conn_free(c);
+			return;
+		}
+		on_request(c, &msg);
+	}
+	if (r == -1)
+		conn_free(c);
+}
+
+void
+control_close(void)
+{
+	while (ctl.conns != NULL)
+		conn_free(ctl.conns);
+	if (ctl.fd != -1) {
+		close(ctl.fd);
+		unlink(ctl.path);
+	}
+	ctl.fd = -1;
+}

@@ -1,0 +1,43 @@
+/*
+ * control: the master's admin socket, over which airlockctl works.  A
+ * SOCK_SEQPACKET UNIX socket (server.control_socket, mode 0600), whose
+ * peers must be root (checked with SO_PEERCRED).  Requests are JSON
+ * commands in CTL_REQUEST messages, package files travel as fds; answers
+ * are JSON in CTL_REPLY pieces.  Package files are copied and hashed here
+ * and parsed by the inspect role; nothing here parses package bytes.
+ */
+#ifndef AIRLOCK_CONTROL_H
+#define AIRLOCK_CONTROL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "ipc.h"
+
+/* What control needs from the master. */
+struct control_ops {
+	/* Sends INSPECT to the inspect role, starting it if need be; -1 if
+	 * it cannot be had now (control retries when told it is ready). */
+	int (*inspect)(const struct buf *payload, int fd);
+	/* Tells every worker that a repository's snapshots changed. */
+	void (*published)(const char *repo);
+};
+
+/* Binds the socket; -1 with the reason logged. */
+int control_init(const struct airlock_conf *conf, sqlite3 *db, int epfd,
+    const struct control_ops *ops);
+/* An epoll event for the control socket or one of its connections. */
+void control_event(void *tag, uint32_t events);
+/*
+ * The inspect role answered (-1: not to what it was asked; the master
+ * ends it), is ready for work, or died.
+ */
+int control_inspected(struct ipc_msg *msg);
+void control_inspect_ready(void);
+void control_inspect_gone(const char *why);
+/* Whether jobs wait for the inspect role (the master keeps it alive). */
+int control_busy(void);
+void control_close(void);
+
+#endif

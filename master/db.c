@@ -1,0 +1,176 @@
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+/*
+ * Each migration takes the schema from version i to i + 1.  Never edit
+ * one that has shipped: add the next.
+ */
+static const char *const migrations[] = {
+	/* 1: repositories, files, versions, snapshots */
+	"CREATE TABLE repos ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('local', 'cran', 'curated')),"
+	"  source_id INTEGER REFERENCES repos(id),"	/* curated: its mirror */
+	"  upstream TEXT,"				/* cran: the upstream URL */
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE blobs ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  md5 TEXT NOT NULL,"
+	"  stored_at INTEGER NOT NULL);"
+	"CREATE TABLE versions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+	"  package TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL REFERENCES blobs(sha256),"
+	"  added_at INTEGER NOT NULL,"
+	"  UNIQUE (repo_id, package, version));"
+	"CREATE TABLE fields ("		/* the DESCRIPTION, in its order */
+	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
+	"  pos INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (version_id, pos)) WITHOUT ROWID;"
+	"CREATE TABLE snapshots ("
+	"  id INTEGER PRIMARY KEY,"
+	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('building', 'published')),"
+	"  packages INTEGER NOT NULL DEFAULT 0,"
+	"  archived INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX snapshots_repo ON snapshots (repo_id, created_at);"
+	"CREATE TABLE snapshot_versions ("
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id)"
+	"    ON DELETE CASCADE,"
+	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
+	"  latest INTEGER NOT NULL,"	/* 1: in PACKAGES, 0: in Archive/ */
+	"  PRIMARY KEY (snapshot_id, version_id)) WITHOUT ROWID;",
+};
+
+int
+db_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("db: %s", err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("db: %s: %s", sql, sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+int
+db_begin(sqlite3 *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(sqlite3 *db)
+{
+	return db_exec(db, "COMMIT");
+}
+
+void
+db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA user_version");
+	int v = -1;
+
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+sqlite3 *
+db_open(const char *data_dir)
+{
+	char path[PATH_MAX], sql[64];
+	sqlite3 *db = NULL;
+	int v, n = (int)nitems(migrations);
+
+	snprintf(path, sizeof(path), "%s/%s", data_dir, DB_FILE);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		log_error("db: cannot open %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
+	chmod(path, 0600);
+	sqlite3_busy_timeout(db, 5000);
+	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+	    "PRAGMA synchronous=FULL;") != 0)
+		goto fail;
+	if ((v = user_version(db)) < 0)
+		goto fail;
+	if (v > n) {
+		log_error("db: %s has schema version %d, newer than this "
+		    "airlockd knows (%d): refusing to touch it", path, v, n);
+		goto fail;
+	}
+	for (; v < n; v++) {
+		if (db_begin(db) != 0 || db_exec(db, migrations[v]) != 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
+		if (db_exec(db, sql) != 0 || db_commit(db) != 0)
+			goto fail;
+		log_info("db: %s migrated to schema version %d", path, v + 1);
+	}
+	return db;
+fail:
+	db_rollback(db);
+	sqlite3_close(db);
+	return NULL;
+}
+
+int64_t
+db_repo_id(sqlite3 *db, const char *name, char *kind, size_t kindsz)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+
+	st = db_prepare(db, "SELECT id, kind FROM repos WHERE name = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (kind != NULL)
+			snprintf(kind, kindsz, "%s",
+			    (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	return id;
+}

@@ -1,0 +1,28 @@
+/*
+ * db: the master's SQLite database, DATA_DIR/store.db (root only):
+ * repositories, package versions, their files and snapshots.  The auth
+ * role keeps its own database (DATA_DIR/db/auth.db), so neither process
+ * can touch the other's tables.  The schema is versioned with
+ * PRAGMA user_version and migrated forward at start.
+ */
+#ifndef AIRLOCK_DB_H
+#define AIRLOCK_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define DB_FILE "store.db"
+
+/* Opens (creating) DATA_DIR/store.db in WAL mode and migrates it. */
+sqlite3 *db_open(const char *data_dir);
+/* Runs SQL without results; -1 with the error logged. */
+int db_exec(sqlite3 *db, const char *sql);
+/* A prepared statement, or NULL with the error logged. */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+int db_begin(sqlite3 *db);
+int db_commit(sqlite3 *db);
+void db_rollback(sqlite3 *db);
+/* The id of a repository, -1 when there is none by that name. */
+int64_t db_repo_id(sqlite3 *db, const char *name, char *kind, size_t kindsz);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * store: package files enter the store here.  The master copies each file
+ * it is handed into DATA_DIR/ingest (root only) while hashing it, a
+ * sandboxed inspect role parses that copy, and only then does the copy
+ * become an immutable, content-addressed blob under
+ * DATA_DIR/store/blobs/sha256/ab/abcdef… and a row in the database.  A
+ * refused file leaves nothing behind.
+ */
+#ifndef AIRLOCK_STORE_H
+#define AIRLOCK_STORE_H
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "dcf.h"
+
+struct ingest {
+	uint64_t job;
+	char name[256];		/* the file name it was given as */
+	char tmp[PATH_MAX];	/* its copy in DATA_DIR/ingest */
+	char sha256[65];
+	char md5[33];
+	uint64_t size;
+	/* The outcome. */
+	int ok;
+	char error[512];
+	char package[130];
+	char version[66];
+	int added;		/* 0: already there, same bytes */
+};
+
+/* Creates DATA_DIR/ingest and removes what a crash left in it. */
+int store_init(const char *data_dir);
+/*
+ * Copies the regular file fd (any offset; read with pread) into a new
+ * file under DATA_DIR/ingest, hashing it, refusing more than max bytes
+ * (not yet synced: store_sync does that for a whole batch).
+ * Returns a read-only fd of the copy for the inspector, or -1 with
+ * ig->error set (nothing is left behind).
+ */
+int store_receive(const char *data_dir, int fd, uint64_t max,
+    struct ingest *ig);
+/*
+ * An inspected batch becomes part of the store in three steps, so that a
+ * batch costs one filesystem sync and one transaction, not one per file:
+ * store_place moves each copy to its blob path (or drops it when that
+ * blob exists), store_sync makes the filesystem durable, and
+ * store_record (inside the caller's transaction) records the version
+ * with its DESCRIPTION fields.  A blob without a row, after a crash
+ * between the steps, harms nothing: it is content-addressed.
+ */
+int store_place(const char *data_dir, struct ingest *ig);
+int store_sync(const char *data_dir);
+/*
+ * A version already there with the same bytes is not an error
+ * (ig->added = 0); with other bytes it is (versions are immutable).
+ * 0 or -1 with ig->error set.
+ */
+int store_record(sqlite3 *db, int64_t repo_id, struct ingest *ig,
+    const struct dcf *fields);
+/* Removes the copy of a refused file. */
+void store_discard(struct ingest *ig);
+/* "blobs/sha256/ab/abcdef…" for a hash, relative to DATA_DIR/store. */
+void store_blob_path(const char *sha256, char *out, size_t outsz);
+
+#endif

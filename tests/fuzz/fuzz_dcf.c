@@ -1,0 +1,114 @@
+/*
+ * fuzz_dcf: a DESCRIPTION as an uploader controls it.  Whatever parses
+ * goes the whole way to a PACKAGES entry: every field through
+ * dcf_put_field, the record through packages_prepare, packages_row and
+ * packages_put_entry, and the entry must read back as the same fields.
+ * The bytes are also tried as a License value on their own.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "dcf.h"
+#include "packages.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void
+format_fields(const struct dcf *d)
+{
+	struct buf b;
+	size_t i, save;
+
+	buf_init(&b, 1 << 24);
+	for (i = 0; i < d->n; i++) {
+		save = b.len;
+		if (dcf_put_field(&b, d->fields[i].name, d->fields[i].value)
+		    != 0) {
+			/* Only what R cannot write is refused, cleanly. */
+			if (errno != EILSEQ || b.len != save)
+				abort();
+			continue;
+		}
+		if (b.len <= save || b.data[b.len - 1] != '\n')
+			abort();
+	}
+	buf_release(&b);
+}
+
+/* The entry of a prepared record, read back: the same fields, in order. */
+static void
+entry(const struct dcf *rec)
+{
+	const char *row[PACKAGES_NFIELDS];
+	struct buf out;
+	struct dcf back;
+	char err[256];
+	size_t i, n = 0;
+
+	if (packages_row(rec, "0123456789abcdef0123456789abcdef",
+	    "pkg_1.0.tar.gz", row) != 0)
+		abort();
+	buf_init(&out, 1 << 24);
+	if (packages_put_entry(&out, row) != 0)
+		abort();
+	if (dcf_parse(&out, &back, err, sizeof(err)) != 0) {
+		fprintf(stderr, "entry does not parse: %s\n%.*s", err,
+		    (int)out.len, out.data);
+		abort();
+	}
+	for (i = 0; i < PACKAGES_NFIELDS; i++) {
+		if (row[i] == NULL)
+			continue;
+		if (n >= back.n || strcmp(back.fields[n].name,
+		    packages_fields[i]) != 0)
+			abort();
+		n++;
+	}
+	if (n != back.n)
+		abort();
+	dcf_free(&back);
+	buf_release(&out);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf in;
+	struct dcf d, rec;
+	char err[256], *text, *std;
+	int has_src = size > 0 && (data[0] & 1);
+
+	buf_view(&in, data, size);
+	if (dcf_parse(&in, &d, err, sizeof(err)) == 0) {
+		if (d.n == 0 || d.n > DCF_MAX_FIELDS)
+			abort();
+		format_fields(&d);
+		if (packages_prepare(&d, has_src, &rec, err, sizeof(err)) == 0) {
+			entry(&rec);
+			dcf_free(&rec);
+		} else if (rec.n != 0 || rec.fields != NULL)
+			abort();
+		dcf_free(&d);
+	} else if (d.n != 0 || d.fields != NULL ||
+	    (strncmp(err, "line ", 5) != 0 && strstr(err, "more than") == NULL))
+		abort();
+
+	if (memchr(data, '\0', size) != NULL ||
+	    (text = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	/* R never standardizes to an empty License. */
+	if (packages_license(text, &std, err, sizeof(err)) == 0 &&
+	    std != NULL && *std == '\0')
+		abort();
+	free(std);
+	free(text);
+	return 0;
+}

@@ -1,0 +1,47 @@
+# mkpkg DIR NAME VERSION [IMPORTS] [C]: an R source package built with
+# R CMD build into DIR (IMPORTS: a comma-separated Imports field; C=1 adds
+# a C function, so NeedsCompilation: yes).
+mkpkg() {
+	_out=$1 _name=$2 _ver=$3 _imp=${4:-} _c=${5:-0}
+	_src=$(mktemp -d)
+	mkdir -p "$_src/$_name/R"
+	{
+		echo "Package: $_name"
+		echo "Version: $_ver"
+		echo "Title: Test Package $_name for airlock"
+		echo "Description: A package made by airlock's tests to check that"
+		echo "    repositories serve what R expects, including long fields"
+		echo "    that R folds when it writes its index."
+		echo "License: MIT + file LICENSE"
+		echo "Authors@R: person(\"Air\", \"Lock\", email = \"a@example.org\","
+		echo "    role = c(\"aut\", \"cre\"))"
+		echo "Encoding: UTF-8"
+		[ -n "$_imp" ] && echo "Imports: $_imp"
+		echo "Suggests: testthat (>= 3.0.0)"
+	} >"$_src/$_name/DESCRIPTION"
+	echo "YEAR: 2026" >"$_src/$_name/LICENSE"
+	echo "COPYRIGHT HOLDER: airlock" >>"$_src/$_name/LICENSE"
+	echo "export(${_name}_hello)" >"$_src/$_name/NAMESPACE"
+	_body="\"$_name $_ver\""
+	if [ -n "$_imp" ]; then
+		_dep=$(echo "$_imp" | cut -d, -f1 | sed 's/ *(.*//; s/ //g')
+		echo "importFrom($_dep, ${_dep}_hello)" >>"$_src/$_name/NAMESPACE"
+		_body="paste(\"$_name $_ver >\", ${_dep}_hello())"
+	fi
+	if [ "$_c" = 1 ]; then
+		mkdir -p "$_src/$_name/src"
+		cat >"$_src/$_name/src/twice.c" <<C
+#include <R.h>
+#include <Rinternals.h>
+SEXP twice(SEXP x) { return Rf_ScalarInteger(2 * Rf_asInteger(x)); }
+C
+		echo "useDynLib($_name, twice)" >>"$_src/$_name/NAMESPACE"
+		_body="paste(\"$_name $_ver\", .Call(twice, 21L))"
+	fi
+	echo "${_name}_hello <- function() $_body" >"$_src/$_name/R/hello.R"
+	(cd "$_out" && R CMD build --no-build-vignettes --no-manual \
+	    "$_src/$_name" >/dev/null 2>&1)
+	_st=$?
+	rm -rf "$_src"
+	return $_st
+}

@@ -1,0 +1,582 @@
+/*
+ * airlockctl: the admin's command line.  It reads the same configuration
+ * as airlockd (-f, -o) to find the control socket, sends one JSON command
+ * at a time (package files as fds, so airlockd never opens a path an
+ * admin typed), and prints the answer as a table or, with --json, as is.
+ *
+ * Exit status: 0 done; 1 airlockd refused or failed (or some files were
+ * refused); 2 bad usage; 3 airlockd cannot be reached.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "ipc.h"
+#include "log.h"
+
+#define EX_FAIL 1
+#define EX_USAGE 2
+#define EX_UNREACHABLE 3
+#define BATCH 16		/* files per add request (IPC_MAX_FDS) */
+
+static int json_out;
+static struct ipc_chan ch;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: airlockctl [-f config_file] [-o key=value]... [--json] command\n"
+	    "commands:\n"
+	    "  repo create NAME --kind local|cran\n"
+	    "  repo list\n"
+	    "  add REPO FILE.tar.gz...\n"
+	    "  import REPO DIR\n"
+	    "  publish REPO\n"
+	    "  snapshot list REPO\n"
+	    "  snapshot prune REPO --keep N\n"
+	    "  package list REPO [SNAPSHOT]\n");
+	exit(EX_USAGE);
+}
+
+static void
+connect_master(const struct airlock_conf *c)
+{
+	struct sockaddr_un sa;
+	char path[sizeof(sa.sun_path)];
+	int fd;
+
+	if (c->control_socket[0] != '\0')
+		snprintf(path, sizeof(path), "%s", c->control_socket);
+	else
+		snprintf(path, sizeof(path), "%s/control.sock", c->data_dir);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		fprintf(stderr, "airlockctl: cannot reach airlockd at %s: %s%s\n",
+		    path, strerror(errno), errno == EACCES ?
+		    " (airlockctl is for root)" : errno == ENOENT ||
+		    errno == ECONNREFUSED ? " (is airlockd running?)" : "");
+		exit(EX_UNREACHABLE);
+	}
+	ipc_chan_init(&ch, fd, ROLE_CTL, ROLE_MASTER);
+	ch.state = S_RUN;
+}
+
+/* Sends a command and returns the answer; exits when airlockd is gone. */
+static json_t *
+call(json_t *req, const int *fds, int nfds)
+{
+	char *text = json_dumps(req, JSON_COMPACT);
+	struct ipc_msg msg;
+	struct buf b, all;
+	json_error_t jerr;
+	json_t *ans;
+	uint8_t last = 0;
+
+	json_decref(req);
+	buf_init(&b, IPC_MAX_PAYLOAD);
+	if (text == NULL || buf_put(&b, text, strlen(text)) != 0) {
+		fprintf(stderr, "airlockctl: request too large\n");
+		exit(EX_USAGE);
+	}
+	free(text);
+	if (ipc_send(&ch, IPC_CTL_REQUEST, &b, fds, nfds) != 0) {
+		fprintf(stderr, "airlockctl: lost airlockd: %s\n",
+		    strerror(errno));
+		exit(EX_UNREACHABLE);
+	}
+	buf_release(&b);
+	buf_init(&all, (size_t)1 << 30);
+	while (!last) {
+		if (ipc_recv(&ch, &msg, 1) != 1 ||
+		    buf_get_u8(&msg.payload, &last) != 0) {
+			fprintf(stderr, "airlockctl: lost airlockd before it "
+			    "answered\n");
+			exit(EX_UNREACHABLE);
+		}
+		if (buf_put(&all, buf_ptr(&msg.payload),
+		    buf_avail(&msg.payload)) != 0) {
+			fprintf(stderr, "airlockctl: answer too large\n");
+			exit(EX_FAIL);
+		}
+	}
+	ans = json_loadb((const char *)buf_ptr(&all), buf_avail(&all), 0,
+	    &jerr);
+	buf_release(&all);
+	if (ans == NULL) {
+		fprintf(stderr, "airlockctl: unreadable answer: %s\n",
+		    jerr.text);
+		exit(EX_FAIL);
+	}
+	return ans;
+}
+
+/* Prints the error of a failed answer; the exit status to use. */
+static int
+check(json_t *ans)
+{
+	if (json_is_true(json_object_get(ans, "ok")))
+		return 0;
+	if (json_out) {
+		json_dumpf(ans, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else
+		fprintf(stderr, "airlockctl: %s\n",
+		    json_string_value(json_object_get(ans, "error")));
+	return EX_FAIL;
+}
+
+static int
+print_json(json_t *ans)
+{
+	json_dumpf(ans, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(ans);
+	return 0;
+}
+
+/* A table: columns as wide as their widest cell, two spaces apart. */
+struct table {
+	char **cells;
+	size_t ncols, nrows;
+};
+
+static void
+table_add(struct table *t, ...)
+{
+	va_list ap;
+	size_t i;
+
+	t->cells = realloc(t->cells, (t->nrows + 1) * t->ncols *
+	    sizeof(char *));
+	if (t->cells == NULL)
+		exit(EX_FAIL);
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i] = strdup(va_arg(ap,
+		    const char *));
+	va_end(ap);
+	t->nrows++;
+}
+
+static void
+table_print(struct table *t)
+{
+	size_t w[16] = { 0 }, r, i, n;
+
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++)
+			if ((n = strlen(t->cells[r * t->ncols + i])) > w[i])
+				w[i] = n;
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			const char *c = t->cells[r * t->ncols + i];
+
+			if (i + 1 == t->ncols)
+				printf("%s\n", c);
+			else
+				printf("%-*s  ", (int)w[i], c);
+			free(t->cells[r * t->ncols + i]);
+		}
+	}
+	free(t->cells);
+}
+
+static const char *
+fmt_time(json_int_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
+	return buf;
+}
+
+static const char *
+fmt_int(json_t *v, char *buf, size_t n)
+{
+	if (json_is_integer(v))
+		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(buf, n, "-");
+	return buf;
+}
+
+static int
+cmd_repo(int argc, char **argv)
+{
+	json_t *ans, *r;
+	struct table t = { NULL, 7, 0 };
+	char a[32], b[32], c[32], d[32], e[40];
+	const char *kind = NULL;
+	size_t i;
+	int rc;
+
+	if (argc >= 2 && strcmp(argv[1], "list") == 0 && argc == 2) {
+		ans = call(json_pack("{s:s}", "cmd", "repo.list"), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		table_add(&t, "NAME", "KIND", "PACKAGES", "VERSIONS",
+		    "SNAPSHOTS", "LATEST", "CREATED");
+		json_array_foreach(json_object_get(ans, "repos"), i, r)
+			table_add(&t,
+			    json_string_value(json_object_get(r, "name")),
+			    json_string_value(json_object_get(r, "kind")),
+			    fmt_int(json_object_get(r, "packages"), a, sizeof(a)),
+			    fmt_int(json_object_get(r, "versions"), b, sizeof(b)),
+			    fmt_int(json_object_get(r, "snapshots"), c, sizeof(c)),
+			    fmt_int(json_object_get(r, "latest"), d, sizeof(d)),
+			    fmt_time(json_integer_value(json_object_get(r,
+			    "created")), e, sizeof(e)));
+		table_print(&t);
+		json_decref(ans);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "create") == 0) {
+		for (i = 3; i < (size_t)argc; i++) {
+			if (strcmp(argv[i], "--kind") == 0 && i + 1 < (size_t)argc)
+				kind = argv[++i];
+			else if (strncmp(argv[i], "--kind=", 7) == 0)
+				kind = argv[i] + 7;
+			else
+				usage();
+		}
+		if (kind == NULL)
+			usage();
+		ans = call(json_pack("{s:s, s:s, s:s}", "cmd", "repo.create",
+		    "name", argv[2], "kind", kind), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		printf("created %s repository %s\n", kind, argv[2]);
+		json_decref(ans);
+		return 0;
+	}
+	usage();
+}
+
+/* Sends files in batches; the progress bar and a summary as it goes. */
+static int
+add_files(const char *repo, char **paths, size_t n)
+{
+	json_t *ans, *res, *all = json_array();
+	size_t i, k, done = 0, added = 0, present = 0, refused = 0;
+	int fds[BATCH], tty = isatty(STDERR_FILENO) && !json_out, rc = 0;
+
+	for (i = 0; i < n; i += k) {
+		json_t *names = json_array();
+
+		for (k = 0; k < BATCH && i + k < n; k++) {
+			if ((fds[k] = open(paths[i + k], O_RDONLY | O_CLOEXEC))
+			    == -1) {
+				json_array_append_new(all, json_pack(
+				    "{s:s, s:b, s:s}", "file", paths[i + k],
+				    "ok", 0, "error", strerror(errno)));
+				continue;
+			}
+			json_array_append_new(names, json_string(paths[i + k]));
+		}
+		/* Files that failed to open left holes: close them up. */
+		{
+			int m = 0, j;
+
+			for (j = 0; j < (int)k; j++)
+				if (fds[j] != -1)
+					fds[m++] = fds[j];
+			if (m > 0) {
+				ans = call(json_pack("{s:s, s:s, s:o}", "cmd",
+				    "add", "repo", repo, "files", names), fds, m);
+				for (j = 0; j < m; j++)
+					close(fds[j]);
+				if ((rc = check(ans)) != 0) {
+					json_decref(ans);
+					json_decref(all);
+					return rc;
+				}
+				json_array_extend(all, json_object_get(ans,
+				    "results"));
+				json_decref(ans);
+			} else
+				json_decref(names);
+		}
+		done = i + k;
+		if (tty) {
+			int width = 40, fill = (int)(done * (size_t)width / n);
+
+			fprintf(stderr, "\r[%.*s%*s] %zu/%zu files", fill,
+			    "########################################",
+			    width - fill, "", done, n);
+		}
+	}
+	if (tty)
+		fputc('\n', stderr);
+	json_array_foreach(all, i, res) {
+		if (!json_is_true(json_object_get(res, "ok")))
+			refused++;
+		else if (json_is_true(json_object_get(res, "added")))
+			added++;
+		else
+			present++;
+	}
+	if (json_out) {
+		json_dumpf(json_pack("{s:s, s:o}", "repo", repo, "results",
+		    all), stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		json_array_foreach(all, i, res)
+			if (!json_is_true(json_object_get(res, "ok")))
+				fprintf(stderr, "refused %s: %s\n",
+				    json_string_value(json_object_get(res,
+				    "file")), json_string_value(
+				    json_object_get(res, "error")));
+		printf("%zu file(s): %zu added, %zu already present, %zu "
+		    "refused\n", n, added, present, refused);
+		json_decref(all);
+	}
+	return refused ? EX_FAIL : 0;
+}
+
+static int
+tarball_name(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 7 && strcmp(d->d_name + n - 7, ".tar.gz") == 0;
+}
+
+static int
+cmd_import(const char *repo, const char *dir)
+{
+	struct dirent **list;
+	char **paths;
+	int n, i, rc;
+
+	if ((n = scandir(dir, &list, tarball_name, alphasort)) < 0) {
+		fprintf(stderr, "airlockctl: %s: %s\n", dir, strerror(errno));
+		return EX_FAIL;
+	}
+	if (n == 0) {
+		fprintf(stderr, "airlockctl: no *.tar.gz in %s\n", dir);
+		free(list);
+		return EX_FAIL;
+	}
+	if ((paths = calloc((size_t)n, sizeof(*paths))) == NULL)
+		return EX_FAIL;
+	for (i = 0; i < n; i++) {
+		if (asprintf(&paths[i], "%s/%s", dir, list[i]->d_name) < 0)
+			return EX_FAIL;
+		free(list[i]);
+	}
+	free(list);
+	rc = add_files(repo, paths, (size_t)n);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return rc;
+}
+
+static int
+cmd_publish(const char *repo)
+{
+	json_t *ans = call(json_pack("{s:s, s:s}", "cmd", "publish", "repo",
+	    repo), NULL, 0), *s;
+	char t[40];
+	int rc;
+
+	if ((rc = check(ans)) != 0 || json_out)
+		return rc ? rc : print_json(ans);
+	s = json_object_get(ans, "snapshot");
+	printf("published %s: snapshot %lld (%s), %lld package(s), %lld "
+	    "archived, in %.3fs\n", repo,
+	    (long long)json_integer_value(json_object_get(s, "id")),
+	    fmt_time(json_integer_value(json_object_get(s, "created")), t,
+	    sizeof(t)),
+	    (long long)json_integer_value(json_object_get(s, "packages")),
+	    (long long)json_integer_value(json_object_get(s, "archived")),
+	    json_real_value(json_object_get(s, "seconds")));
+	json_decref(ans);
+	return 0;
+}
+
+static int
+cmd_snapshot(int argc, char **argv)
+{
+	struct table t = { NULL, 4, 0 };
+	char a[32], b[32], c[32], d[40];
+	json_t *ans, *s;
+	long keep = -1;
+	size_t i;
+	int rc;
+
+	if (argc == 3 && strcmp(argv[1], "list") == 0) {
+		ans = call(json_pack("{s:s, s:s}", "cmd", "snapshot.list",
+		    "repo", argv[2]), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		table_add(&t, "ID", "CREATED", "PACKAGES", "ARCHIVED");
+		json_array_foreach(json_object_get(ans, "snapshots"), i, s)
+			table_add(&t, fmt_int(json_object_get(s, "id"), a,
+			    sizeof(a)), fmt_time(json_integer_value(
+			    json_object_get(s, "created")), d, sizeof(d)),
+			    fmt_int(json_object_get(s, "packages"), b, sizeof(b)),
+			    fmt_int(json_object_get(s, "archived"), c,
+			    sizeof(c)));
+		table_print(&t);
+		json_decref(ans);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "prune") == 0) {
+		for (i = 3; i < (size_t)argc; i++) {
+			char *e;
+
+			if (strcmp(argv[i], "--keep") == 0 && i + 1 < (size_t)argc)
+				keep = strtol(argv[++i], &e, 10);
+			else
+				usage();
+			if (*e != '\0')
+				usage();
+		}
+		if (keep < 0)
+			usage();
+		ans = call(json_pack("{s:s, s:s, s:I}", "cmd", "snapshot.prune",
+		    "repo", argv[2], "keep", (json_int_t)keep), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		printf("pruned %lld snapshot(s) of %s\n", (long long)
+		    json_integer_value(json_object_get(ans, "removed")), argv[2]);
+		json_decref(ans);
+		return 0;
+	}
+	usage();
+}
+
+static int
+cmd_package(int argc, char **argv)
+{
+	struct table t = { NULL, 5, 0 };
+	json_t *req, *ans, *p, *latest;
+	char sz[32];
+	size_t i;
+	int rc;
+
+	if (argc < 3 || argc > 4 || strcmp(argv[1], "list") != 0)
+		usage();
+	req = json_pack("{s:s, s:s}", "cmd", "package.list", "repo", argv[2]);
+	if (argc == 4)
+		json_object_set_new(req, "snapshot", json_string(argv[3]));
+	ans = call(req, NULL, 0);
+	if ((rc = check(ans)) != 0 || json_out)
+		return rc ? rc : print_json(ans);
+	table_add(&t, "PACKAGE", "VERSION", "SIZE", "WHERE", "SHA256");
+	json_array_foreach(json_object_get(ans, "packages"), i, p) {
+		latest = json_object_get(p, "latest");
+		table_add(&t, json_string_value(json_object_get(p, "package")),
+		    json_string_value(json_object_get(p, "version")),
+		    fmt_int(json_object_get(p, "size"), sz, sizeof(sz)),
+		    latest == NULL ? "-" : json_is_true(latest) ? "current" :
+		    "archive", json_string_value(json_object_get(p, "sha256")));
+	}
+	table_print(&t);
+	json_decref(ans);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = AIRLOCK_CONF_FILE;
+	struct airlock_conf *conf;
+	char err[512];
+	char **over;
+	int ch_, nover = 0, i, rc;
+
+	log_init("airlockctl", LOG_LVL_WARN);
+	if ((over = calloc((size_t)argc, sizeof(*over))) == NULL)
+		return EX_FAIL;
+	/* Options before the command only: "+" stops at the first word. */
+	while ((ch_ = getopt_long(argc, argv, "+f:o:", longopts, NULL)) != -1) {
+		switch (ch_) {
+		case 'f':
+			path = optarg;
+			break;
+		case 'o':
+			over[nover++] = optarg;
+			break;
+		case 'j':
+			json_out = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	/* --json may also come after the command. */
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0) {
+			json_out = 1;
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) *
+			    sizeof(*argv));
+			argc--;
+			i--;
+		}
+	if (argc < 1)
+		usage();
+	if ((conf = conf_new()) == NULL ||
+	    conf_load_file(conf, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "airlockctl: %s\n", conf ? err : "out of memory");
+		return EX_USAGE;
+	}
+	for (i = 0; i < nover; i++)
+		if (conf_override(conf, over[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, "airlockctl: %s\n", err);
+			return EX_USAGE;
+		}
+	if (strcmp(argv[0], "repo") != 0 && strcmp(argv[0], "add") != 0 &&
+	    strcmp(argv[0], "import") != 0 && strcmp(argv[0], "publish") != 0 &&
+	    strcmp(argv[0], "snapshot") != 0 && strcmp(argv[0], "package") != 0)
+		usage();
+	if ((strcmp(argv[0], "add") == 0 && argc < 3) ||
+	    (strcmp(argv[0], "import") == 0 && argc != 3) ||
+	    (strcmp(argv[0], "publish") == 0 && argc != 2) ||
+	    (strcmp(argv[0], "repo") == 0 && argc < 2) ||
+	    (strcmp(argv[0], "snapshot") == 0 && argc < 3) ||
+	    (strcmp(argv[0], "package") == 0 && argc < 3))
+		usage();
+	connect_master(conf);
+	if (strcmp(argv[0], "repo") == 0)
+		rc = cmd_repo(argc, argv);
+	else if (strcmp(argv[0], "add") == 0)
+		rc = add_files(argv[1], argv + 2, (size_t)argc - 2);
+	else if (strcmp(argv[0], "import") == 0)
+		rc = cmd_import(argv[1], argv[2]);
+	else if (strcmp(argv[0], "publish") == 0)
+		rc = cmd_publish(argv[1]);
+	else if (strcmp(argv[0], "snapshot") == 0)
+		rc = cmd_snapshot(argc, argv);
+	else
+		rc = cmd_package(argc, argv);
+	conf_free(conf);
+	free(over);
+	return rc;
+}
