@@ -252,7 +252,7 @@ struct pfield {
 struct parser {
 	struct pfield *f;	/* DCF_MAX_FIELDS of them */
 	size_t n;
-	int cur;		/* the field continuation lines extend; -1: none */
+	int cur;		/* the field being continued; -1: none */
 	int in_record;		/* a non-blank line since the last blank one */
 	int later;		/* past the first record: check, do not keep */
 	size_t eb_idx, eb_all;	/* pending " ." lines, see parse_cont */
@@ -363,7 +363,8 @@ compressed(const uint8_t *s, size_t n)
 		return "bzip2";
 	if (memcmp(s, "\xfd" "7zXZ", 5) == 0)
 		return "xz";
-	if (memcmp(s, "\xff" "LZMA", 5) == 0 || memcmp(s, "]\0\0\x80\0", 5) == 0)
+	if (memcmp(s, "\xff" "LZMA", 5) == 0 ||
+	    memcmp(s, "]\0\0\x80\0", 5) == 0)
 		return "lzma";
 	if (memcmp(s, "\x89" "LZO", 4) == 0)
 		return "lzop";
@@ -423,8 +424,8 @@ parse_cont(struct parser *p, const uint8_t *s, size_t n)
 	int eb, r;
 
 	if (p->cur == -1) {
-		seterr(p->err, p->errlen, "line %zu: \"%s\": a continuation line "
-		    "at the start of a record", p->lineno,
+		seterr(p->err, p->errlen, "line %zu: \"%s\": a continuation "
+		    "line at the start of a record", p->lineno,
 		    vis(vb, sizeof(vb), s, n));
 		return -1;
 	}
@@ -862,11 +863,10 @@ struct lines {
 	size_t last;		/* where the last element starts */
 };
 
-static int
+static void
 line_start(struct lines *l)
 {
 	l->last = l->b.len;
-	return 0;
 }
 
 static int
@@ -915,8 +915,8 @@ wrap_para(struct lines *l, const uint8_t *s, size_t n)
 	for (i = 0; i < nw; i++)
 		w[i].w = u8_width(w[i].p, w[i].len);
 	/*
-	 * Compacting in place leaves w[i - 1] as it was when w[i] is
-	 * tested: writes go to kw - 1 <= i - 1 only when it is a copy.
+	 * In place: when w[i] is tested, w[i - 1] has at most been copied
+	 * onto itself, so the test sees the word R's grep() saw.
 	 */
 	for (kw = i = 0; i < nw; i++)
 		if (w[i].w > 0 || (i > 0 && sentence_end(&w[i - 1])))
@@ -947,9 +947,12 @@ wrap_para(struct lines *l, const uint8_t *s, size_t n)
 		 * index 0 (here -1) selects nothing.
 		 */
 		for (sep = 0, j = (long)lo;; j += hi >= (long)lo ? 1 : -1) {
-			if (j >= 0 && ((sep++ && buf_put_u8(&l->b, ' ') != 0) ||
-			    buf_put(&l->b, w[j].p, w[j].len) != 0))
-				goto out;
+			if (j >= 0) {
+				if (sep++ > 0 && buf_put_u8(&l->b, ' ') != 0)
+					goto out;
+				if (buf_put(&l->b, w[j].p, w[j].len) != 0)
+					goto out;
+			}
 			if (j == hi)
 				break;
 		}
@@ -1001,8 +1004,9 @@ put_escaped(struct buf *out, const uint8_t *s, size_t n)
 			goto out;
 	}
 	for (i = 0; i < t.len; i++) {
-		if (t.data[i] == '\n' && i + 3 < t.len && t.data[i + 1] == ' ' &&
-		    t.data[i + 2] == '.' && t.data[i + 3] != '\n') {
+		if (t.data[i] == '\n' && i + 3 < t.len &&
+		    t.data[i + 1] == ' ' && t.data[i + 2] == '.' &&
+		    t.data[i + 3] != '\n') {
 			if (buf_put(out, "\n  .", 4) != 0 ||
 			    buf_put_u8(out, t.data[i + 3]) != 0)
 				goto out;

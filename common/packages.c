@@ -24,7 +24,8 @@
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define LICENSE_MAX	((size_t)1 << 20)	/* bytes of a standardization */
+/* A License as it grows through the rewriting (" + " for "+"). */
+#define LICENSE_MAX	((size_t)16 << 20)
 #define VIS_MAX		48
 
 const char *const packages_fields[PACKAGES_NFIELDS] = {
@@ -288,52 +289,108 @@ buf_string(struct buf *b)
 	return s;
 }
 
-/*
- * R's sub() (gsub() when global) with a POSIX extended regex; "\\1" in
- * repl is the first group.  POSIX leftmost-longest matching, which R's
- * TRE and glibc share; none of the patterns here matches empty text.
- */
-static char *
-re_sub(const char *pattern, const char *repl, int global, const char *in)
+/* [[:space:]] to R's regex engine, for ASCII (see shadow for the rest). */
+static int
+rspace(char c)
 {
-	struct buf b;
-	regex_t re;
-	regmatch_t m[2];
-	const char *r;
-	size_t off = 0;
-	int flags = 0, ok = 1;
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
-	if (regcomp(&re, pattern, REG_EXTENDED) != 0)
-		return NULL;
-	buf_init(&b, LICENSE_MAX);
-	while (in[off] != '\0' && regexec(&re, in + off, 2, m, flags) == 0) {
-		ok &= buf_put(&b, in + off, (size_t)m[0].rm_so) == 0;
-		for (r = repl; *r != '\0'; r++) {
-			if (r[0] == '\\' && r[1] == '1') {
-				if (m[1].rm_so >= 0)
-					ok &= buf_put(&b, in + off + m[1].rm_so,
-					    (size_t)(m[1].rm_eo - m[1].rm_so)) == 0;
-				r++;
-			} else
-				ok &= buf_put_u8(&b, (uint8_t)*r) == 0;
-		}
-		if (m[0].rm_eo == m[0].rm_so) {
-			if (in[off + m[0].rm_eo] == '\0')
-				break;
-			ok &= buf_put_u8(&b, (uint8_t)in[off + m[0].rm_eo]) == 0;
-			off++;
-		}
-		off += (size_t)m[0].rm_eo;
-		flags = REG_NOTBOL;
+/*
+ * R's gsub() (sub() when !global) of "[[:space:]]*C[[:space:]]*" (the
+ * trailing part only with trail) by repl, written out because glibc's
+ * regexec takes quadratic time on long runs of spaces.  POSIX matches
+ * leftmost-longest: a match starts where the run of spaces before C
+ * starts, though not before the end of the previous match.
+ */
+static int
+sub_around(struct buf *b, const char *s, char c, int trail, const char *repl,
+    int global)
+{
+	const char *cur = s, *p, *a, *e;
+
+	while ((p = strchr(cur, c)) != NULL) {
+		for (a = p; a > cur && rspace(a[-1]); a--)
+			;
+		for (e = p + 1; trail && rspace(*e); e++)
+			;
+		if (buf_put(b, cur, (size_t)(a - cur)) != 0 ||
+		    buf_put(b, repl, strlen(repl)) != 0)
+			return -1;
+		cur = e;
 		if (!global)
 			break;
 	}
-	regfree(&re);
-	if (!ok || buf_put(&b, in + off, strlen(in + off)) != 0) {
-		buf_release(&b);
-		return NULL;
+	return buf_put(b, cur, strlen(cur) + 1);
+}
+
+/* The operator "<=?|>=?|==|!=" at p, longest first: its length or 0. */
+static size_t
+op_len(const char *p)
+{
+	if (p[0] == '<' || p[0] == '>')
+		return p[1] == '=' ? 2 : 1;
+	return (p[0] == '=' || p[0] == '!') && p[1] == '=' ? 2 : 0;
+}
+
+/* gsub("[[:space:]]+(<=?|>=?|==|!=)", " \\1"): one space before each. */
+static int
+sub_ops(struct buf *b, const char *s)
+{
+	const char *cur = s, *p = s, *q;
+	size_t n;
+
+	while (*p != '\0') {
+		if (!rspace(*p)) {
+			p++;
+			continue;
+		}
+		for (q = p; rspace(*q); q++)
+			;
+		if ((n = op_len(q)) > 0) {
+			if (buf_put(b, cur, (size_t)(p - cur)) != 0 ||
+			    buf_put_u8(b, ' ') != 0 || buf_put(b, q, n) != 0)
+				return -1;
+			cur = q + n;
+		}
+		p = q + n;
 	}
-	return buf_string(&b);
+	return buf_put(b, cur, strlen(cur) + 1);
+}
+
+static int
+digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * gsub("[[:space:]]*(([[:digit:]]+[.-])*[[:digit:]]+)", " \\1"): one
+ * space before each version number (.standard_regexps()$
+ * valid_numeric_version), taken whole.
+ */
+static int
+sub_versions(struct buf *b, const char *s)
+{
+	const char *cur = s, *d, *a, *e;
+
+	for (d = s; *d != '\0'; d++) {
+		if (!digit(*d))
+			continue;
+		for (a = d; a > cur && rspace(a[-1]); a--)
+			;
+		for (e = d; digit(*e); e++)
+			;
+		while ((*e == '.' || *e == '-') && digit(e[1]))
+			for (e++; digit(*e); e++)
+				;
+		if (buf_put(b, cur, (size_t)(a - cur)) != 0 ||
+		    buf_put_u8(b, ' ') != 0 || buf_put(b, d, (size_t)(e - d)) != 0)
+			return -1;
+		cur = e;
+		d = e - 1;
+	}
+	return buf_put(b, cur, strlen(cur) + 1);
 }
 
 static int
@@ -386,7 +443,8 @@ license_regex(regex_t *re, int strict)
 	for (i = 0; !r && i < nitems(lic_style_b); i++)
 		r = (i > 0 && buf_put_u8(&b, '|') != 0) ||
 		    put_name(&b, lic_style_b[i][0], strict) != 0 ||
-		    buf_putf(&b, "[[:space:]]+([Vv]ersion[[:space:]]+)?") != 0 ||
+		    buf_putf(&b, "[[:space:]]+([Vv]ersion[[:space:]]+)?")
+		    != 0 ||
 		    put_name(&b, lic_style_b[i][1], strict) != 0;
 	r = r || buf_putf(&b, ")|(") != 0 ||
 	    put_names(&b, lic_style_c, nitems(lic_style_c), strict) != 0 ||
@@ -396,6 +454,8 @@ license_regex(regex_t *re, int strict)
 	if (!r)
 		r = regcomp(re, (const char *)b.data, REG_EXTENDED | REG_NOSUB);
 	buf_release(&b);
+	if (r)
+		errno = ENOMEM;
 	return r ? -1 : 0;
 }
 
@@ -517,33 +577,36 @@ utf8_valid(const char *s)
 	return 1;
 }
 
-/* The spacing analyze_license gives a canonical component with "(". */
+/*
+ * The spacing analyze_license gives a canonical component with "(", one
+ * sub() or gsub() after the other (the buffers take turns).
+ */
 static char *
 reformat(const char *c)
 {
-	static const struct {
-		const char *re, *repl;
-		int global;
-	} steps[] = {
-		{ "[[:space:]]*\\([[:space:]]*", " (", 0 },
-		{ "[[:space:]]*\\)", ")", 0 },
-		{ "[[:space:]]*,[[:space:]]*", ", ", 1 },
-		{ "[[:space:]]+(<=?|>=?|==|!=)", " \\1", 1 },
-		/* .standard_regexps()$valid_numeric_version */
-		{ "[[:space:]]*(([[:digit:]]+[.-])*[[:digit:]]+)", " \\1", 1 },
-	};
-	char *s, *t;
-	size_t i;
+	struct buf a, b;
+	char *r = NULL;
 
-	if ((s = strdup(c)) == NULL)
-		return NULL;
-	for (i = 0; i < nitems(steps); i++) {
-		t = re_sub(steps[i].re, steps[i].repl, steps[i].global, s);
-		free(s);
-		if ((s = t) == NULL)
-			return NULL;
-	}
-	return s;
+	buf_init(&a, LICENSE_MAX);
+	buf_init(&b, LICENSE_MAX);
+	if (sub_around(&a, c, '(', 1, " (", 0) != 0 ||
+	    sub_around(&b, (const char *)a.data, ')', 0, ")", 0) != 0)
+		goto out;
+	buf_reset(&a);
+	if (sub_around(&a, (const char *)b.data, ',', 1, ", ", 1) != 0)
+		goto out;
+	buf_reset(&b);
+	if (sub_ops(&b, (const char *)a.data) != 0)
+		goto out;
+	buf_reset(&a);
+	if (sub_versions(&a, (const char *)b.data) != 0)
+		goto out;
+	r = (char *)a.data;
+	a.data = NULL;
+out:
+	buf_release(&a);
+	buf_release(&b);
+	return r;
 }
 
 static const char *
@@ -569,7 +632,7 @@ int
 packages_license(const char *license, char **std, char *err, size_t errlen)
 {
 	regex_t loose, strict;
-	struct buf out;
+	struct buf out, plus;
 	char **comp = NULL, *sh = NULL, *x = NULL, *y = NULL, *t, *p, *q;
 	char vb[VIS_MAX];
 	const char *spec, *wild = NULL, *odd = NULL;
@@ -600,8 +663,12 @@ packages_license(const char *license, char **std, char *err, size_t errlen)
 		r = 0;
 		goto done;
 	}
-	if ((y = re_sub("[[:space:]]*\\+[[:space:]]*", " + ", 1, x)) == NULL)
+	buf_init(&plus, LICENSE_MAX);
+	if (sub_around(&plus, x, '+', 1, " + ", 1) != 0) {
+		buf_release(&plus);
 		goto fail;
+	}
+	y = (char *)plus.data;
 	/* strsplit(fixed = TRUE): no empty piece after a final '|'. */
 	if ((comp = calloc(strlen(y) + 1, sizeof(*comp))) == NULL ||
 	    (ok = calloc(strlen(y) + 1, sizeof(*ok))) == NULL)
@@ -696,6 +763,29 @@ done:
 	return r;
 }
 
+/*
+ * A field as dcf_put_field wrote it reads back as one field: every line
+ * after the first continues it.  Not so when R writes a paragraph of
+ * nothing but zero-width characters (a line of one space, which ends
+ * the record), or a CR from a value that did not come from dcf_parse.
+ */
+static int
+reads_back(const struct buf *b)
+{
+	size_t i, start;
+	int seen;
+
+	if (memchr(b->data, '\r', b->len) != NULL)
+		return 0;
+	for (start = 0; start < b->len; start = i + 1) {
+		for (seen = 0, i = start; i < b->len && b->data[i] != '\n'; i++)
+			seen |= b->data[i] != ' ' && b->data[i] != '\t';
+		if (start > 0 && (b->data[start] != ' ' || !seen))
+			return 0;
+	}
+	return 1;
+}
+
 int
 packages_prepare(const struct dcf *desc, int has_src, struct dcf *rec,
     char *err, size_t errlen)
@@ -723,15 +813,21 @@ packages_prepare(const struct dcf *desc, int has_src, struct dcf *rec,
 			if ((v = std) == NULL)
 				continue;
 		}
+		/* Refuse what R would write broken, such as a bare "NA". */
 		buf_reset(&scratch);
 		if (dcf_put_field(&scratch, name, v) != 0) {
 			if (errno == EILSEQ)
-				seterr(err, errlen, "%s: a byte sequence beyond "
-				    "Unicode, which R writes as a bare \"NA\" "
-				    "line", name);
+				seterr(err, errlen, "%s: a byte sequence "
+				    "beyond Unicode, which R writes as a bare "
+				    "\"NA\" line", name);
 			else
 				seterr(err, errlen, "%s: %s", name,
 				    strerror(errno));
+			goto fail;
+		}
+		if (!reads_back(&scratch)) {
+			seterr(err, errlen, "%s: R would write it so that it "
+			    "does not read back (a blank line, a CR)", name);
 			goto fail;
 		}
 		if (dcf_add(rec, name, v) != 0) {
@@ -748,6 +844,24 @@ fail:
 	buf_release(&scratch);
 	dcf_free(rec);
 	return -1;
+}
+
+int
+packages_normalize(struct dcf *d, int has_src, char *err, size_t errlen)
+{
+	struct dcf rec;
+	int r = 0;
+
+	if (packages_prepare(d, has_src, &rec, err, errlen) != 0)
+		return -1;
+	if (dcf_set(d, "License", dcf_get(&rec, "License")) != 0 ||
+	    (dcf_get(d, "NeedsCompilation") == NULL && dcf_set(d,
+	    "NeedsCompilation", dcf_get(&rec, "NeedsCompilation")) != 0)) {
+		seterr(err, errlen, "%s", strerror(errno));
+		r = -1;
+	}
+	dcf_free(&rec);
+	return r;
 }
 
 int

@@ -51,26 +51,42 @@ extern const size_t packages_nfields;
  * Returns 0, or -1 with the reason in err when the package must be
  * refused because R's write_PACKAGES would stop on it (so no index at
  * all) or would write a broken entry: a License R's license analysis
- * fails on, or a value R writes as a bare "NA" line.
+ * fails on, a value R writes as a bare "NA" line, or one it writes with
+ * a line of blanks inside (which ends the entry for every reader).
  */
 int packages_prepare(const struct dcf *desc, int has_src, struct dcf *rec,
     char *err, size_t errlen);
 
 /*
+ * packages_prepare's changes made to the DESCRIPTION itself, for callers
+ * that keep all its fields and later build rows from them (the inspect
+ * role, which knows has_src, before it hands the fields on): License
+ * replaced by its standardization or removed, NeedsCompilation added
+ * when absent; the other fields untouched.  Once only, as above.
+ * Returns 0, or -1 with the reason in err (refuse the package; d may
+ * then be half changed).
+ */
+int packages_normalize(struct dcf *d, int has_src, char *err,
+    size_t errlen);
+
+/*
  * R's standardization of a License value: *std is a new string (free it)
  * or NULL when R leaves the column NA.  -1 with the reason in err when R
- * would stop (a License that is not UTF-8, a component R's regex accepts
- * only through its unescaped '.', such as "LGPL-2x1") or behave in a way
- * not reproduced here (Unicode space characters).
+ * would stop or may (bytes that are not UTF-8, unless a '+' or blanks at
+ * either end make R rewrite them as "<xx>"; a standardizable License
+ * with a component R's regex accepts only through its unescaped '.',
+ * such as "LGPL-2x1"), or when it would standardize one with a Unicode
+ * space character, which is not reproduced here.
  */
 int packages_license(const char *license, char **std, char *err,
     size_t errlen);
 
 /*
  * The index entry of one package version: desc is packages_prepare's
- * record (a raw DESCRIPTION would give its License unstandardized), md5
- * the tarball's MD5 in hex, file its file name (for the File field).
- * Fills row[i] (borrowed from desc or from md5 and file, NULL for NA;
+ * record, or a DESCRIPTION that went through packages_normalize (a raw
+ * one would give its License unstandardized and may lack
+ * NeedsCompilation), md5 the tarball's MD5 in hex, file its file name
+ * (for the File field).  Fills row[i] (borrowed from desc or from md5 and file, NULL for NA;
  * an empty value is NA, as R makes it) for each of packages_fields, as
  * R's db matrix has them.  No allocation.  -1 (EINVAL) without md5 or
  * file.

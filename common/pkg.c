@@ -87,3 +87,41 @@ pkg_file_matches(const char *file, const char *package, const char *version)
 	    strncmp(file + np + 1, version, nv) == 0 &&
 	    strcmp(file + np + 1 + nv, ".tar.gz") == 0;
 }
+
+/* Primary weight of a name character, as ICU's root collation orders them. */
+static int
+primary(unsigned char ch)
+{
+	if (ch == '_')
+		return 1;
+	if (ch == '-')
+		return 2;
+	if (ch == '.')
+		return 3;
+	if (isdigit(ch))
+		return 10 + (ch - '0');
+	if (isalpha(ch))
+		return 30 + (tolower(ch) - 'a');
+	return 100 + ch;
+}
+
+int
+pkg_name_collate(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+	size_t i;
+	int d;
+
+	/* Letters ignoring case first, ... */
+	for (i = 0; x[i] != '\0' && y[i] != '\0'; i++)
+		if ((d = primary(x[i]) - primary(y[i])) != 0)
+			return d < 0 ? -1 : 1;
+	if (x[i] != y[i])
+		return x[i] == '\0' ? -1 : 1;
+	/* ... then, equal so, lower case before upper case. */
+	for (i = 0; x[i] != '\0'; i++)
+		if (x[i] != y[i])
+			return islower(x[i]) ? -1 : 1;
+	return 0;
+}

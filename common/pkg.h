@@ -12,6 +12,13 @@ int pkg_version_valid(const char *s);
  * a longer version (1.0 < 1.0.1; 1.10 > 1.9; 1.0-1 == 1.0.1).
  */
 int pkg_version_cmp(const char *a, const char *b);
+/*
+ * Orders package names as R orders the file names of a repository in a
+ * UTF-8 locale (list.files, through ICU): '.' and digits before letters,
+ * letters ignoring case, then lower case before upper case.  That is the
+ * order of write_PACKAGES' entries.
+ */
+int pkg_name_collate(const char *a, const char *b);
 /* Whether name is "<Package>_<Version>.tar.gz" for these two. */
 int pkg_file_matches(const char *file, const char *package,
     const char *version);

@@ -125,7 +125,6 @@ struct tb {
 	char *pkgdir;
 	size_t pkgdirlen;
 	char *desckey;			/* folded "<pkgdir>/description" */
-	char *srckey;			/* folded "<pkgdir>/src" */
 	char *desc;
 	size_t desclen;
 	int ndesc;
@@ -629,14 +628,11 @@ set_pkgdir(struct tb *tb, const char *name)
 
 	n = (e = strchr(name, '/')) != NULL ? (size_t)(e - name) : strlen(name);
 	if ((tb->pkgdir = strndup(name, n)) == NULL ||
-	    (tb->desckey = malloc(n + sizeof("/description"))) == NULL ||
-	    (tb->srckey = malloc(n + sizeof("/src"))) == NULL)
+	    (tb->desckey = malloc(n + sizeof("/description"))) == NULL)
 		return -1;
 	tb->pkgdirlen = n;
 	fold(tb->pkgdir, tb->desckey);
-	fold(tb->pkgdir, tb->srckey);
 	strcat(tb->desckey, "/description");
-	strcat(tb->srckey, "/src");
 	return 0;
 }
 
@@ -797,9 +793,12 @@ member(struct tb *tb, struct archive_entry *e)
 		}
 	}
 
-	if (strncmp(key, tb->srckey, strlen(tb->srckey)) == 0 &&
-	    (key[strlen(tb->srckey)] == '\0' ||
-	    key[strlen(tb->srckey)] == '/'))
+	/*
+	 * As R decides NeedsCompilation when DESCRIPTION lacks it: by the
+	 * directory entry itself in tar's listing, not by files under it.
+	 */
+	if (type == AE_IFDIR && (strcmp(name + tb->pkgdirlen, "/src/") == 0 ||
+	    strcmp(name + tb->pkgdirlen, "/src") == 0))
 		tb->has_src = 1;
 
 	if (is_desc(tb, key)) {
@@ -1059,7 +1058,6 @@ tarball_inspect(int fd, const struct tar_limits *lim, struct tar_result *res,
 	free(name);
 	free(tb->pkgdir);
 	free(tb->desckey);
-	free(tb->srckey);
 	free(tb->desc);
 	free(tb->names.v);
 	lset_free(&tb->links);

@@ -29,7 +29,7 @@ struct tar_result {
 	size_t description_len;
 	uint64_t members;
 	uint64_t unpacked;	/* sum of member sizes in headers */
-	int has_src;		/* <pkgdir>/src exists, in any case */
+	int has_src;		/* a directory member <pkgdir>/src/, as R looks */
 };
 
 /*

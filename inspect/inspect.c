@@ -20,6 +20,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
+#include "packages.h"
 #include "pkg.h"
 #include "role.h"
 #include "sandbox.h"
@@ -76,6 +77,15 @@ check(int fd, const char *file, uint64_t max_size, uint64_t max_unpacked,
 	if (!pkg_file_matches(file, pkg, ver)) {
 		snprintf(err, errlen, "file name '%.100s' should be %s_%s.tar.gz",
 		    file, pkg, ver);
+		goto fail;
+	}
+	/*
+	 * What R's write_PACKAGES makes of it (License standardised,
+	 * NeedsCompilation filled in), decided here, where untrusted
+	 * strings may be analysed, so that the master only formats.
+	 */
+	if (packages_normalize(d, res.has_src, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "%s/DESCRIPTION: %s", res.pkgdir, e);
 		goto fail;
 	}
 	tarball_result_free(&res);

@@ -56,12 +56,12 @@ vers_free(struct ver *v, size_t n)
 	free(v);
 }
 
-/* Package names as R's sort() orders them in the C locale, then versions. */
+/* Package names in the order of R's index, then versions. */
 static int
 ver_cmp(const void *a, const void *b)
 {
 	const struct ver *x = a, *y = b;
-	int c = strcmp(x->package, y->package);
+	int c = pkg_name_collate(x->package, y->package);
 
 	return c != 0 ? c : pkg_version_cmp(x->version, y->version);
 }

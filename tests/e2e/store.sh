@@ -10,6 +10,10 @@ NAME=store
 . "$SRCDIR/tests/lib/mkpkg.sh"
 AIRLOCKCTL=$BUILDDIR/airlockctl
 ctl() { "$AIRLOCKCTL" -f "$T/airlock.conf" "$@"; }
+# R in a UTF-8 locale, as a server's R runs: its sort order and line
+# folding are what write_PACKAGES writes, and what airlock writes.
+LC_ALL=C.UTF-8
+export LC_ALL
 rq() { Rscript --vanilla -e "$1" 2>&1; }
 
 if ! command -v Rscript >/dev/null 2>&1; then
@@ -21,6 +25,7 @@ mkpkg "$T/p1" alpha 1.0 &&
     mkpkg "$T/p1" beta 0.5 "alpha" &&
     mkpkg "$T/p1" gamma 2.1-3 "beta (>= 0.5)" &&
     mkpkg "$T/p1" compiled 0.1 "" 1 &&
+    MKPKG_LICENSE="GPL (>=2)" mkpkg "$T/p1" Zed 3.0 &&
     mkpkg "$T/p2" alpha 1.1
 check "test packages built with R CMD build" test -f "$T/p2/alpha_1.1.tar.gz"
 
@@ -37,7 +42,7 @@ check "an unsafe repository name is refused" test $? -eq 1
 
 ctl import internal "$T/p1" >"$T/out" 2>&1
 check "import: exit 0" test $? -eq 0
-check "import: 4 added" grep -q "4 file(s): 4 added, 0 already present, 0 refused" "$T/out"
+check "import: 5 added" grep -q "5 file(s): 5 added, 0 already present, 0 refused" "$T/out"
 i=$(role_pids inspect)
 check "the inspect role is up after an import" test -n "$i"
 for p in $i; do
@@ -48,16 +53,16 @@ for p in $i; do
 done
 ctl import internal "$T/p1" >"$T/out" 2>&1
 check "import again: already present, not an error" \
-    grep -q "4 file(s): 0 added, 4 already present, 0 refused" "$T/out"
+    grep -q "5 file(s): 0 added, 5 already present, 0 refused" "$T/out"
 ctl publish internal >"$T/out" 2>&1
-check "publish: snapshot 1 with 4 packages" \
-    grep -q "published internal: snapshot 1 .*, 4 package(s), 0 archived" "$T/out"
+check "publish: snapshot 1 with 5 packages" \
+    grep -q "published internal: snapshot 1 .*, 5 package(s), 0 archived" "$T/out"
 sed 's/^/# /' "$T/out"
 
 L=$URL/internal/latest
 check "PACKAGES served" sh -c "curl -sf '$L/src/contrib/PACKAGES' | grep -q '^Package: gamma'"
 out=$(rq "ap <- available.packages(repos = '$L'); cat(sort(rownames(ap)), ap['alpha', 'Version'])")
-check "available.packages() sees them ($out)" test "$out" = "alpha beta compiled gamma 1.0"
+check "available.packages() sees them ($out)" test "$out" = "alpha beta compiled gamma Zed 1.0"
 rq "install.packages(c('gamma', 'compiled'), repos = '$L', lib = '$T/lib', quiet = TRUE)" >"$T/r.out"
 out=$(rq ".libPaths('$T/lib'); library(gamma); library(compiled); cat(gamma_hello(), '|', compiled_hello())")
 check "install.packages with an Imports chain three deep and C code ($out)" \
@@ -76,7 +81,7 @@ ctl add internal "$T/p2/alpha_1.1.tar.gz" >"$T/out" 2>&1
 check "add one file" grep -q "1 file(s): 1 added" "$T/out"
 ctl publish internal >"$T/out" 2>&1
 check "publish: snapshot 2, alpha 1.0 archived" \
-    grep -q "snapshot 2 .*, 4 package(s), 1 archived" "$T/out"
+    grep -q "snapshot 2 .*, 5 package(s), 1 archived" "$T/out"
 v=$(rq "cat(available.packages(repos = '$L')['alpha', 'Version'])")
 check "latest now has alpha 1.1 ($v)" test "$v" = 1.1
 v=$(rq "cat(available.packages(repos = '$URL/internal/$yesterday')['alpha', 'Version'])")
@@ -104,7 +109,10 @@ mkdir -p "$T/cmp"
 cp "$T/p1"/*.tar.gz "$T/p2"/*.tar.gz "$T/cmp/"
 rq "tools::write_PACKAGES('$T/cmp', type = 'source', addFiles = TRUE)" >/dev/null
 curl -sf -o "$T/PACKAGES" "$L/src/contrib/PACKAGES"
-check "PACKAGES is byte-identical to write_PACKAGES'" cmp "$T/PACKAGES" "$T/cmp/PACKAGES"
+check "PACKAGES is byte-identical to write_PACKAGES' (order, License standardised)" \
+    cmp "$T/PACKAGES" "$T/cmp/PACKAGES"
+check "…with R's License standardisation (GPL (>=2) → GPL (>= 2))" \
+    grep -q "^License: GPL (>= 2)$" "$T/PACKAGES"
 cmp -s "$T/PACKAGES" "$T/cmp/PACKAGES" || diff "$T/PACKAGES" "$T/cmp/PACKAGES" | head -20 | sed 's/^/# /'
 curl -sf -o "$T/PACKAGES.rds" "$L/src/contrib/PACKAGES.rds"
 out=$(rq "cat(identical(readRDS('$T/PACKAGES.rds'), readRDS('$T/cmp/PACKAGES.rds')))")
@@ -135,10 +143,10 @@ ctl --json package list internal latest >"$T/out" 2>&1
 check "package list --json of latest" python3 -c "
 import json; d = json.load(open('$T/out'))
 assert sorted((p['package'], p['version'], p['latest']) for p in d['packages']) == [
-  ('alpha', '1.0', False), ('alpha', '1.1', True), ('beta', '0.5', True),
-  ('compiled', '0.1', True), ('gamma', '2.1-3', True)], d"
+  ('Zed', '3.0', True), ('alpha', '1.0', False), ('alpha', '1.1', True),
+  ('beta', '0.5', True), ('compiled', '0.1', True), ('gamma', '2.1-3', True)], d"
 ctl repo list >"$T/out" 2>&1
-check "repo list" grep -q "^internal  local  4 *5 *2 *2 " "$T/out"
+check "repo list" grep -q "^internal  local  5 *6 *2 *2 " "$T/out"
 
 # An interrupted publish leaves nothing: simulate one and restart.
 python3 -c "

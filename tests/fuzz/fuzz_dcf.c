@@ -2,7 +2,8 @@
  * fuzz_dcf: a DESCRIPTION as an uploader controls it.  Whatever parses
  * goes the whole way to a PACKAGES entry: every field through
  * dcf_put_field, the record through packages_prepare, packages_row and
- * packages_put_entry, and the entry must read back as the same fields.
+ * packages_put_entry; the entry must read back as the same fields, and
+ * packages_normalize on the DESCRIPTION must lead to the same entry.
  * The bytes are also tried as a License value on their own.
  */
 #include "config.h"
@@ -41,12 +42,11 @@ format_fields(const struct dcf *d)
 	buf_release(&b);
 }
 
-/* The entry of a prepared record, read back: the same fields, in order. */
+/* The entry of a record, which must read back as the same fields. */
 static void
-entry(const struct dcf *rec)
+entry(const struct dcf *rec, struct buf *out)
 {
 	const char *row[PACKAGES_NFIELDS];
-	struct buf out;
 	struct dcf back;
 	char err[256];
 	size_t i, n = 0;
@@ -54,12 +54,11 @@ entry(const struct dcf *rec)
 	if (packages_row(rec, "0123456789abcdef0123456789abcdef",
 	    "pkg_1.0.tar.gz", row) != 0)
 		abort();
-	buf_init(&out, 1 << 24);
-	if (packages_put_entry(&out, row) != 0)
+	if (packages_put_entry(out, row) != 0)
 		abort();
-	if (dcf_parse(&out, &back, err, sizeof(err)) != 0) {
+	if (dcf_parse(out, &back, err, sizeof(err)) != 0) {
 		fprintf(stderr, "entry does not parse: %s\n%.*s", err,
-		    (int)out.len, out.data);
+		    (int)out->len, out->data);
 		abort();
 	}
 	for (i = 0; i < PACKAGES_NFIELDS; i++) {
@@ -73,13 +72,12 @@ entry(const struct dcf *rec)
 	if (n != back.n)
 		abort();
 	dcf_free(&back);
-	buf_release(&out);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct buf in;
+	struct buf in, a, b;
 	struct dcf d, rec;
 	char err[256], *text, *std;
 	int has_src = size > 0 && (data[0] & 1);
@@ -89,11 +87,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (d.n == 0 || d.n > DCF_MAX_FIELDS)
 			abort();
 		format_fields(&d);
-		if (packages_prepare(&d, has_src, &rec, err, sizeof(err)) == 0) {
-			entry(&rec);
+		buf_init(&a, 1 << 24);
+		buf_init(&b, 1 << 24);
+		if (packages_prepare(&d, has_src, &rec, err, sizeof(err))
+		    == 0) {
+			entry(&rec, &a);
 			dcf_free(&rec);
-		} else if (rec.n != 0 || rec.fields != NULL)
+			/* The other way to the same entry. */
+			if (packages_normalize(&d, has_src, err, sizeof(err))
+			    != 0)
+				abort();
+			entry(&d, &b);
+			if (a.len != b.len ||
+			    memcmp(a.data, b.data, a.len) != 0)
+				abort();
+		} else if (rec.n != 0 || rec.fields != NULL ||
+		    packages_normalize(&d, has_src, err, sizeof(err)) == 0)
 			abort();
+		buf_release(&a);
+		buf_release(&b);
 		dcf_free(&d);
 	} else if (d.n != 0 || d.fields != NULL ||
 	    (strncmp(err, "line ", 5) != 0 && strstr(err, "more than") == NULL))

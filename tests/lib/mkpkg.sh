@@ -1,6 +1,6 @@
 # mkpkg DIR NAME VERSION [IMPORTS] [C]: an R source package built with
 # R CMD build into DIR (IMPORTS: a comma-separated Imports field; C=1 adds
-# a C function, so NeedsCompilation: yes).
+# a C function, so NeedsCompilation: yes; MKPKG_LICENSE: its License).
 mkpkg() {
 	_out=$1 _name=$2 _ver=$3 _imp=${4:-} _c=${5:-0}
 	_src=$(mktemp -d)
@@ -12,7 +12,7 @@ mkpkg() {
 		echo "Description: A package made by airlock's tests to check that"
 		echo "    repositories serve what R expects, including long fields"
 		echo "    that R folds when it writes its index."
-		echo "License: MIT + file LICENSE"
+		echo "License: ${MKPKG_LICENSE:-MIT + file LICENSE}"
 		echo "Authors@R: person(\"Air\", \"Lock\", email = \"a@example.org\","
 		echo "    role = c(\"aut\", \"cre\"))"
 		echo "Encoding: UTF-8"

@@ -290,8 +290,8 @@ test_parse_errors(void)
 
 	CHECK(fails_s("", "line 1: no field"));
 	CHECK(fails_s("\n \n", "line 2: no field"));
-	CHECK(fails_s(" Package: a\n", "line 1: \" Package: a\": a continuation "
-	    "line at the start of a record"));
+	CHECK(fails_s(" Package: a\n", "line 1: \" Package: a\": a "
+	    "continuation line at the start of a record"));
 	CHECK(fails_s("Package: a\nfoo bar\n", "line 2: \"foo bar\": neither "
 	    "a field (Name: value) nor a continuation line"));
 	CHECK(fails_s("# comment\nPackage: a\n", "line 1: \"# comment\""));
@@ -482,9 +482,11 @@ test_license(void)
 	CHECK(license("GPL  (  >=  2 , < 3 )", "GPL (>= 2, < 3)"));
 	CHECK(license("GPL (>=2)(<=3)", "GPL (>= 2)(<= 3)"));
 	CHECK(license("GPL\n(>= 2)", "GPL (>= 2)"));
-	CHECK(license("GPL (>= 2) | file LICENSE", "GPL (>= 2) | file LICENSE"));
+	CHECK(license("GPL (>= 2) | file LICENSE",
+	    "GPL (>= 2) | file LICENSE"));
 	CHECK(license("MIT+file LICENSE", "MIT + file LICENSE"));
-	CHECK(license("GPL   (>= 2)+file LICENSE", "GPL (>= 2) + file LICENSE"));
+	CHECK(license("GPL   (>= 2)+file LICENSE",
+	    "GPL (>= 2) + file LICENSE"));
 	CHECK(license("GPL-2 + file LICENCE", "GPL-2 + file LICENCE"));
 	CHECK(license("GPL-2|GPL-3", "GPL-2 | GPL-3"));
 	CHECK(license("GPL version 2", "GPL-2"));
@@ -509,7 +511,8 @@ test_license(void)
 	CHECK(license("foo\xe3\x80\x80" "bar", NULL));
 	CHECK(license("GPL-2 \xc2\xa9 me", NULL));
 	/* R stops on these, or may: the package must be refused. */
-	CHECK(license_refused("LGPL-2x1", "\"LGPL-2x1\": not a license R knows"));
+	CHECK(license_refused("LGPL-2x1",
+	    "\"LGPL-2x1\": not a license R knows"));
 	CHECK(license_refused("GPL-2 | Apache License 2x0", "may stop"));
 	CHECK(license_refused("GPL-2 \xe9", "not UTF-8"));
 	/* R makes it "GPL (>= 2)", reading U+3000 as a space. */
@@ -570,6 +573,43 @@ test_packages_prepare(void)
 	CHECK(parse_s(&d, "Package: a\nDepends: \xf4\x90\x80\x80\n") == 0);
 	CHECK(packages_prepare(&d, 1, &rec, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "Depends: ") != NULL);
+	dcf_free(&d);
+	/* R writes "Depends: x\n .\n \n": the entry would end there. */
+	CHECK(formats("Depends", "x\n\n\x01", "Depends: x\n .\n \n"));
+	CHECK(parse_s(&d, "Package: a\nDepends: x\n .\n \x01\n") == 0);
+	CHECK(packages_prepare(&d, 1, &rec, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "Depends: R would write it so that it does not "
+	    "read back") != NULL);
+	dcf_free(&d);
+}
+
+static void
+test_packages_normalize(void)
+{
+	const char *row[PACKAGES_NFIELDS];
+	struct dcf d;
+
+	CHECK(parse_s(&d, "Package: a\nLicense: MIT+file LICENSE\nTitle: t\n")
+	    == 0);
+	CHECK(packages_normalize(&d, 1, err, sizeof(err)) == 0);
+	CHECK(d.n == 4);
+	CHECK(has(&d, "License", "MIT + file LICENSE"));
+	CHECK(has(&d, "NeedsCompilation", "yes"));
+	CHECK(has(&d, "Title", "t"));
+	CHECK(packages_row(&d, "abc", "a_1.0.tar.gz", row) == 0);
+	CHECK(row[8] == dcf_get(&d, "License"));
+	dcf_free(&d);
+
+	CHECK(parse_s(&d, "Package: a\nLicense: Proprietary\n"
+	    "NeedsCompilation: no\n") == 0);
+	CHECK(packages_normalize(&d, 1, err, sizeof(err)) == 0);
+	CHECK(d.n == 2 && has(&d, "License", NULL));
+	CHECK(has(&d, "NeedsCompilation", "no"));
+	dcf_free(&d);
+
+	CHECK(parse_s(&d, "Package: a\nLicense: LGPL-2x1\n") == 0);
+	CHECK(packages_normalize(&d, 0, err, sizeof(err)) == -1);
+	CHECK(has(&d, "License", "LGPL-2x1"));
 	dcf_free(&d);
 }
 
@@ -674,6 +714,7 @@ main(void)
 	RUN(test_license);
 	RUN(test_packages_fields);
 	RUN(test_packages_prepare);
+	RUN(test_packages_normalize);
 	RUN(test_packages_row);
 	RUN(test_packages_entries);
 	TEST_EXIT();

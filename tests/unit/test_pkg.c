@@ -55,6 +55,19 @@ test_file(void)
 	CHECK(!pkg_file_matches("fo_1.0.tar.gz", "foo", "1.0"));
 }
 
+static void
+test_collate(void)
+{
+	/* As R sorts list.files() in a UTF-8 locale. */
+	CHECK(pkg_name_collate("abind", "Rcpp") < 0);
+	CHECK(pkg_name_collate("Rcpp", "rcpp") > 0);
+	CHECK(pkg_name_collate("data.table", "dataverse") < 0);
+	CHECK(pkg_name_collate("A3", "AalenJohansen") < 0);
+	CHECK(pkg_name_collate("foo", "foo.bar") < 0);
+	CHECK(pkg_name_collate("ab", "Ac") < 0);
+	CHECK(pkg_name_collate("R6", "R6") == 0);
+}
+
 int
 main(void)
 {
@@ -62,5 +75,6 @@ main(void)
 	RUN(test_versions);
 	RUN(test_order);
 	RUN(test_file);
+	RUN(test_collate);
 	TEST_EXIT();
 }

@@ -362,10 +362,13 @@ test_formats(void)
 static void
 test_has_src(void)
 {
+	/* R's rule: the directory entry in tar's listing, not files under it. */
 	CHECK(accepted(build(PKG({ 'f', "pkg/src/init.c", "int x;\n", 0 }))));
-	CHECK(res.has_src == 1);
+	CHECK(res.has_src == 0);
 	CHECK(accepted(build(PKG({ 'd', "pkg/src/", NULL, 0 }))));
 	CHECK(res.has_src == 1);
+	CHECK(accepted(build(PKG({ 'd', "pkg/SRC/", NULL, 0 }))));
+	CHECK(res.has_src == 0);
 	CHECK(accepted(build(PKG({ 'f', "pkg/srcs", "x", 0 },
 	    { 'f', "pkg/inst/src/x.c", "x", 0 }))));
 	CHECK(res.has_src == 0);
