@@ -25,6 +25,7 @@
 #include <libconfig.h>
 
 #include "buf.h"
+#include "util.h"
 #include "conf.h"
 #include "http.h"
 #include "log.h"
@@ -162,39 +163,6 @@ static const struct conf_key conf_keys[] = {
 
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * A value made safe to echo: messages go to a terminal or the journal, and
- * the value may be anything the file or the command line held.
- */
-static const char *
-vis(char *dst, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < n; i++)
-		dst[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	dst[i] = '\0';
-	if (s[i] != '\0' && n > 4)
-		memcpy(dst + n - 4, "...", 4);
-	return dst;
-}
-
 static int
 valid_abs_path(const char *s, char *why, size_t n)
 {
@@ -202,8 +170,8 @@ valid_abs_path(const char *s, char *why, size_t n)
 
 	/* The roles chroot and open beneath it: no cwd to be relative to. */
 	if (s[0] != '/') {
-		seterr(why, n, "\"%s\": must be an absolute path",
-		    vis(vb, sizeof(vb), s));
+		errf(why, n, "\"%s\": must be an absolute path",
+		    str_vis(vb, sizeof(vb), s));
 		return -1;
 	}
 	return 0;
@@ -227,7 +195,7 @@ valid_user(const char *s, char *why, size_t n)
 		    s[i] != '_' && !(s[i] == '-' && i > 0))
 			break;
 	if (i == 0 || s[i] != '\0' || i > 32) {
-		seterr(why, n, "\"%s\": not a user name", vis(vb, sizeof(vb),
+		errf(why, n, "\"%s\": not a user name", str_vis(vb, sizeof(vb),
 		    s));
 		return -1;
 	}
@@ -247,12 +215,12 @@ valid_address(const char *s, char *why, size_t n)
 	else if (strncmp(s, "https://", 8) == 0)
 		h = s + 8;
 	else {
-		seterr(why, n, "\"%s\": must start with http:// or https://",
-		    vis(vb, sizeof(vb), s));
+		errf(why, n, "\"%s\": must start with http:// or https://",
+		    str_vis(vb, sizeof(vb), s));
 		return -1;
 	}
 	if (*h == '\0' || *h == '/' || strpbrk(s, " \"<>\\^`{|}") != NULL) {
-		seterr(why, n, "\"%s\": not a URL", vis(vb, sizeof(vb), s));
+		errf(why, n, "\"%s\": not a URL", str_vis(vb, sizeof(vb), s));
 		return -1;
 	}
 	return 0;
@@ -268,7 +236,7 @@ valid_product(const char *s, char *why, size_t n)
 		if (*p < 0x20 || *p > 0x7e)
 			break;
 	if (s[0] == '\0' || *p != '\0') {
-		seterr(why, n, "must be printable ASCII, not empty");
+		errf(why, n, "must be printable ASCII, not empty");
 		return -1;
 	}
 	return 0;
@@ -280,8 +248,8 @@ valid_log_level(const char *s, char *why, size_t n)
 	char vb[VIS_MAX];
 
 	if (log_level_parse(s) < 0) {
-		seterr(why, n, "\"%s\": expected error, warn, info or debug",
-		    vis(vb, sizeof(vb), s));
+		errf(why, n, "\"%s\": expected error, warn, info or debug",
+		    str_vis(vb, sizeof(vb), s));
 		return -1;
 	}
 	return 0;
@@ -347,8 +315,8 @@ valid_listen(const char *s, char *why, size_t n)
 		if ((end = strrchr(s, ':')) == NULL)
 			goto bad;
 		if (memchr(s, ':', (size_t)(end - s)) != NULL) {
-			seterr(why, n, "\"%s\": an IPv6 address goes in "
-			    "brackets, [::1]:8080", vis(vb, sizeof(vb), s));
+			errf(why, n, "\"%s\": an IPv6 address goes in "
+			    "brackets, [::1]:8080", str_vis(vb, sizeof(vb), s));
 			return -1;
 		}
 		if (end > s && !valid_host(s, (size_t)(end - s)))
@@ -358,14 +326,14 @@ valid_listen(const char *s, char *why, size_t n)
 	for (len = 0; DIGIT(port[len]) && len < 6; len++)
 		v = v * 10 + (port[len] - '0');
 	if (len == 0 || port[len] != '\0' || v < 1 || v > 65535) {
-		seterr(why, n, "\"%s\": the port must be 1 to 65535",
-		    vis(vb, sizeof(vb), s));
+		errf(why, n, "\"%s\": the port must be 1 to 65535",
+		    str_vis(vb, sizeof(vb), s));
 		return -1;
 	}
 	return 0;
 bad:
-	seterr(why, n, "\"%s\": expected host:port, [v6]:port or :port",
-	    vis(vb, sizeof(vb), s));
+	errf(why, n, "\"%s\": expected host:port, [v6]:port or :port",
+	    str_vis(vb, sizeof(vb), s));
 	return -1;
 }
 
@@ -541,8 +509,8 @@ range_why(const struct conf_key *k, const char *shown, char *why, size_t n)
 {
 	char vb[VIS_MAX];
 
-	seterr(why, n, "%s is out of range (%lld to %lld%s)",
-	    vis(vb, sizeof(vb), shown), k->min, k->max, unit(k));
+	errf(why, n, "%s is out of range (%lld to %lld%s)",
+	    str_vis(vb, sizeof(vb), shown), k->min, k->max, unit(k));
 }
 
 static int
@@ -552,18 +520,18 @@ str_check(const struct conf_key *k, const char *s, char *why, size_t n)
 	char vb[VIS_MAX];
 
 	if (s == NULL) {
-		seterr(why, n, "missing");
+		errf(why, n, "missing");
 		return -1;
 	}
 	if (strlen(s) > CONF_STR_MAX) {
-		seterr(why, n, "longer than %d bytes", CONF_STR_MAX);
+		errf(why, n, "longer than %d bytes", CONF_STR_MAX);
 		return -1;
 	}
 	/* No setting has a use for them, and they would forge log lines. */
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (*p < 0x20 || *p == 0x7f) {
-			seterr(why, n, "\"%s\": contains a control character",
-			    vis(vb, sizeof(vb), s));
+			errf(why, n, "\"%s\": contains a control character",
+			    str_vis(vb, sizeof(vb), s));
 			return -1;
 		}
 	}
@@ -585,7 +553,7 @@ val_check(const struct conf_key *k, const struct conf_val *v, char *why,
 		return str_check(k, v->s, why, n);
 	case CT_LIST:
 		if (v->l.n > CONF_LIST_MAX) {
-			seterr(why, n, "more than %d entries", CONF_LIST_MAX);
+			errf(why, n, "more than %d entries", CONF_LIST_MAX);
 			return -1;
 		}
 		for (i = 0; i < v->l.n; i++)
@@ -691,7 +659,7 @@ scaled_val(const struct conf_key *k, const char *s, struct conf_val *v,
 		return -1;
 	}
 	if (r != 0) {
-		seterr(why, n, "%s", type_why(k, file));
+		errf(why, n, "%s", type_why(k, file));
 		return -1;
 	}
 	return 0;
@@ -787,7 +755,7 @@ prescan(const char *text, char *why, size_t n)
 				for (q += 8; *q == ' ' || *q == '\t'; q++)
 					;
 				if (*q == '"') {
-					seterr(why, n, "@include is not "
+					errf(why, n, "@include is not "
 					    "supported: airlock reads one file");
 					return line;
 				}
@@ -825,7 +793,7 @@ prescan(const char *text, char *why, size_t n)
 		    *p == '+') && (DIGIT(p[1]) || p[1] == '.'))) {
 			len = numtok(p, &trunc);
 			if (trunc) {
-				seterr(why, n, "syntax error: integer %.*s%s is out of range "
+				errf(why, n, "syntax error: integer %.*s%s is out of range "
 				    "(32 bits; append L for 64)",
 				    len > 24 ? 24 : (int)len, p,
 				    len > 24 ? "..." : "");
@@ -845,9 +813,9 @@ syntax_why(const config_t *cfg, char *why, size_t n)
 	const char *t = config_error_text(cfg);
 
 	if (t == NULL || strcmp(t, "syntax error") == 0)
-		seterr(why, n, "syntax error");
+		errf(why, n, "syntax error");
 	else
-		seterr(why, n, "syntax error: %s", t);
+		errf(why, n, "syntax error: %s", t);
 }
 
 static int
@@ -859,22 +827,22 @@ list_from_setting(const struct conf_key *k, config_setting_t *s,
 	int i, cnt;
 
 	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-		seterr(why, n, "%s", type_why(k, 1));
+		errf(why, n, "%s", type_why(k, 1));
 		return -1;
 	}
 	if ((cnt = config_setting_length(s)) > CONF_LIST_MAX) {
-		seterr(why, n, "more than %d entries", CONF_LIST_MAX);
+		errf(why, n, "more than %d entries", CONF_LIST_MAX);
 		return -1;
 	}
 	for (i = 0; i < cnt; i++) {
 		e = config_setting_get_elem(s, (unsigned int)i);
 		if (e == NULL || config_setting_type(e) != CONFIG_TYPE_STRING ||
 		    (str = config_setting_get_string(e)) == NULL) {
-			seterr(why, n, "%s", type_why(k, 1));
+			errf(why, n, "%s", type_why(k, 1));
 			goto fail;
 		}
 		if (strlist_add(l, str, strlen(str)) != 0) {
-			seterr(why, n, "out of memory");
+			errf(why, n, "out of memory");
 			goto fail;
 		}
 	}
@@ -899,7 +867,7 @@ setting_val(const struct conf_key *k, config_setting_t *s,
 		    (str = config_setting_get_string(s)) == NULL)
 			break;
 		if ((v->s = strdup(str)) == NULL) {
-			seterr(why, n, "out of memory");
+			errf(why, n, "out of memory");
 			return -1;
 		}
 		return 0;
@@ -922,7 +890,7 @@ setting_val(const struct conf_key *k, config_setting_t *s,
 	case CT_LIST:
 		return list_from_setting(k, s, &v->l, why, n);
 	}
-	seterr(why, n, "%s", type_why(k, 1));
+	errf(why, n, "%s", type_why(k, 1));
 	return -1;
 }
 
@@ -940,7 +908,7 @@ list_from_libconfig(const struct conf_key *k, const char *s,
 		return -1;
 	/* The newline ends a trailing comment; see conf_load_text. */
 	if (asprintf(&text, "v = %s\n;\n", s) == -1) {
-		seterr(why, n, "out of memory");
+		errf(why, n, "out of memory");
 		return -1;
 	}
 	config_init(&cfg);
@@ -951,7 +919,7 @@ list_from_libconfig(const struct conf_key *k, const char *s,
 		root = config_root_setting(&cfg);
 		if (config_setting_length(root) != 1 ||
 		    (e = config_setting_get_member(root, "v")) == NULL)
-			seterr(why, n, "%s", type_why(k, 0));
+			errf(why, n, "%s", type_why(k, 0));
 		else
 			r = list_from_setting(k, e, l, why, n);
 	}
@@ -987,15 +955,15 @@ list_from_text(const struct conf_key *k, const char *s, struct strlist *l,
 		for (q = end; q > p && (q[-1] == ' ' || q[-1] == '\t'); q--)
 			;
 		if (q == p) {
-			seterr(why, n, "empty list entry");
+			errf(why, n, "empty list entry");
 			goto fail;
 		}
 		if (l->n == CONF_LIST_MAX) {
-			seterr(why, n, "more than %d entries", CONF_LIST_MAX);
+			errf(why, n, "more than %d entries", CONF_LIST_MAX);
 			goto fail;
 		}
 		if (strlist_add(l, p, (size_t)(q - p)) != 0) {
-			seterr(why, n, "out of memory");
+			errf(why, n, "out of memory");
 			goto fail;
 		}
 		if (*end == '\0')
@@ -1022,7 +990,7 @@ text_val(const struct conf_key *k, const char *s, struct conf_val *v,
 	switch (k->type) {
 	case CT_STR:
 		if ((v->s = strdup(s)) == NULL) {
-			seterr(why, n, "out of memory");
+			errf(why, n, "out of memory");
 			return -1;
 		}
 		return 0;
@@ -1064,7 +1032,7 @@ text_val(const struct conf_key *k, const char *s, struct conf_val *v,
 	case CT_LIST:
 		return list_from_text(k, s, &v->l, why, n);
 	}
-	seterr(why, n, "%s", type_why(k, 0));
+	errf(why, n, "%s", type_why(k, 0));
 	return -1;
 }
 
@@ -1159,12 +1127,12 @@ conf_apply(struct airlock_conf *c, config_t *cfg, const char *name,
 		if ((sname = config_setting_name(sect)) == NULL)
 			sname = "?";
 		if (!section_known(sname)) {
-			seterr(err, errlen, "%s:%u: %s: unknown setting", name,
+			errf(err, errlen, "%s:%u: %s: unknown setting", name,
 			    config_setting_source_line(sect), sname);
 			return -1;
 		}
 		if (!config_setting_is_group(sect)) {
-			seterr(err, errlen, "%s:%u: %s: expected a group, "
+			errf(err, errlen, "%s:%u: %s: expected a group, "
 			    "%s = { ... };", name,
 			    config_setting_source_line(sect), sname, sname);
 			return -1;
@@ -1177,7 +1145,7 @@ conf_apply(struct airlock_conf *c, config_t *cfg, const char *name,
 			k = key_find(sname, strlen(sname), kname,
 			    strlen(kname));
 			if (k == NULL) {
-				seterr(err, errlen, "%s:%u: %s.%s: unknown "
+				errf(err, errlen, "%s:%u: %s.%s: unknown "
 				    "setting", name,
 				    config_setting_source_line(s), sname,
 				    kname);
@@ -1186,7 +1154,7 @@ conf_apply(struct airlock_conf *c, config_t *cfg, const char *name,
 			if (setting_val(k, s, &v, why, sizeof(why)) != 0 ||
 			    val_check(k, &v, why, sizeof(why)) != 0) {
 				val_free(&v);
-				seterr(err, errlen, "%s:%u: %s: %s", name,
+				errf(err, errlen, "%s:%u: %s: %s", name,
 				    config_setting_source_line(s), k->name,
 				    why);
 				return -1;
@@ -1212,7 +1180,7 @@ conf_load_text(struct airlock_conf *c, const char *text, const char *name,
 	int line, r = -1;
 
 	if ((line = prescan(text, why, sizeof(why))) != 0) {
-		seterr(err, errlen, "%s:%d: %s", name, line, why);
+		errf(err, errlen, "%s:%d: %s", name, line, why);
 		return -1;
 	}
 	/*
@@ -1221,7 +1189,7 @@ conf_load_text(struct airlock_conf *c, const char *text, const char *name,
 	 */
 	len = strlen(text);
 	if ((copy = malloc(len + 2)) == NULL) {
-		seterr(err, errlen, "%s: out of memory", name);
+		errf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
 	memcpy(copy, text, len);
@@ -1229,12 +1197,12 @@ conf_load_text(struct airlock_conf *c, const char *text, const char *name,
 	config_init(&cfg);
 	if (config_read_string(&cfg, copy) != CONFIG_TRUE) {
 		syntax_why(&cfg, why, sizeof(why));
-		seterr(err, errlen, "%s:%d: %s", name, config_error_line(&cfg),
+		errf(err, errlen, "%s:%d: %s", name, config_error_line(&cfg),
 		    why);
 		goto out;
 	}
 	if (conf_copy(&tmp, c) != 0) {
-		seterr(err, errlen, "%s: out of memory", name);
+		errf(err, errlen, "%s: out of memory", name);
 		goto out;
 	}
 	if (conf_apply(&tmp, &cfg, name, err, errlen) != 0) {
@@ -1269,20 +1237,20 @@ conf_load_file(struct airlock_conf *c, const char *path, char *err,
 	int fd, ret = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		errf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		seterr(err, errlen, "%s: is a directory", path);
+		errf(err, errlen, "%s: is a directory", path);
 		goto out;
 	}
 	/* Read to EOF rather than trust st_size: a pipe has none. */
 	if ((text = malloc(CONF_FILE_MAX + 1)) == NULL) {
-		seterr(err, errlen, "%s: out of memory", path);
+		errf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	for (;;) {
@@ -1290,21 +1258,21 @@ conf_load_file(struct airlock_conf *c, const char *path, char *err,
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			errf(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
 		if (len > CONF_FILE_MAX) {
-			seterr(err, errlen, "%s: larger than %d bytes", path,
+			errf(err, errlen, "%s: larger than %d bytes", path,
 			    CONF_FILE_MAX);
 			goto out;
 		}
 	}
 	text[len] = '\0';
 	if (memchr(text, '\0', len) != NULL) {
-		seterr(err, errlen, "%s: contains a NUL byte", path);
+		errf(err, errlen, "%s: contains a NUL byte", path);
 		goto out;
 	}
 	ret = conf_load_text(c, text, path, err, errlen);
@@ -1323,9 +1291,9 @@ conf_override(struct airlock_conf *c, const char *kv, char *err,
 	struct conf_val v;
 	char why[WHY_MAX], kb[2 * VIS_MAX];
 
-	vis(kb, sizeof(kb), kv);
+	str_vis(kb, sizeof(kb), kv);
 	if ((eq = strchr(kv, '=')) == NULL) {
-		seterr(err, errlen, "-o %s: expected key=value", kb);
+		errf(err, errlen, "-o %s: expected key=value", kb);
 		return -1;
 	}
 	dot = memchr(kv, '.', (size_t)(eq - kv));
@@ -1333,13 +1301,13 @@ conf_override(struct airlock_conf *c, const char *kv, char *err,
 		k = key_find(kv, (size_t)(dot - kv), dot + 1,
 		    (size_t)(eq - dot - 1));
 	if (k == NULL) {
-		seterr(err, errlen, "-o %s: unknown setting", kb);
+		errf(err, errlen, "-o %s: unknown setting", kb);
 		return -1;
 	}
 	if (text_val(k, eq + 1, &v, why, sizeof(why)) != 0 ||
 	    val_check(k, &v, why, sizeof(why)) != 0) {
 		val_free(&v);
-		seterr(err, errlen, "-o %s: %s", kb, why);
+		errf(err, errlen, "-o %s: %s", kb, why);
 		return -1;
 	}
 	val_store(c, k, &v);
@@ -1359,12 +1327,12 @@ conf_check(const struct airlock_conf *c, char *err, size_t errlen)
 		k = &conf_keys[i];
 		val_view(c, k, &v);
 		if (val_check(k, &v, why, sizeof(why)) != 0) {
-			seterr(err, errlen, "%s: %s", k->name, why);
+			errf(err, errlen, "%s: %s", k->name, why);
 			return -1;
 		}
 	}
 	if (c->max_header_size < c->max_request_line) {
-		seterr(err, errlen, "http.max_header_size (%d) is smaller than "
+		errf(err, errlen, "http.max_header_size (%d) is smaller than "
 		    "http.max_request_line (%d): the request line counts "
 		    "towards it", c->max_header_size, c->max_request_line);
 		return -1;
@@ -1372,8 +1340,8 @@ conf_check(const struct airlock_conf *c, char *err, size_t errlen)
 	for (i = 0; i < c->listen.n; i++) {
 		for (j = 0; j < i; j++) {
 			if (strcmp(c->listen.v[i], c->listen.v[j]) == 0) {
-				seterr(err, errlen, "http.listen: \"%s\" is "
-				    "listed twice", vis(vb, sizeof(vb),
+				errf(err, errlen, "http.listen: \"%s\" is "
+				    "listed twice", str_vis(vb, sizeof(vb),
 				    c->listen.v[i]));
 				return -1;
 			}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "util.h"
 #include "dcf.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -267,22 +268,6 @@ struct word {
 	size_t w;		/* display width */
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The start of a line, made safe to echo (the file is untrusted). */
 static const char *
 vis(char *dst, size_t dstlen, const uint8_t *s, size_t n)
@@ -401,7 +386,7 @@ append(struct buf *v, int nl, size_t k, const uint8_t *s, size_t n)
 static int
 fail_errno(struct parser *p)
 {
-	seterr(p->err, p->errlen, "line %zu: %s", p->lineno, strerror(errno));
+	errf(p->err, p->errlen, "line %zu: %s", p->lineno, strerror(errno));
 	return -1;
 }
 
@@ -424,7 +409,7 @@ parse_cont(struct parser *p, const uint8_t *s, size_t n)
 	int eb, r;
 
 	if (p->cur == -1) {
-		seterr(p->err, p->errlen, "line %zu: \"%s\": a continuation "
+		errf(p->err, p->errlen, "line %zu: \"%s\": a continuation "
 		    "line at the start of a record", p->lineno,
 		    vis(vb, sizeof(vb), s, n));
 		return -1;
@@ -476,14 +461,14 @@ parse_field(struct parser *p, const uint8_t *s, size_t n, size_t namelen)
 	if (p->later)
 		return 0;
 	if (p->n == DCF_MAX_FIELDS) {
-		seterr(p->err, p->errlen, "line %zu: more than %d fields",
+		errf(p->err, p->errlen, "line %zu: more than %d fields",
 		    p->lineno, DCF_MAX_FIELDS);
 		return -1;
 	}
 	for (i = 0; i < p->n; i++) {
 		if (strlen(p->f[i].name) == namelen &&
 		    memcmp(p->f[i].name, s, namelen) == 0) {
-			seterr(p->err, p->errlen, "line %zu: field \"%s\" "
+			errf(p->err, p->errlen, "line %zu: field \"%s\" "
 			    "repeated (first on line %zu)", p->lineno,
 			    vis(vb, sizeof(vb), s, namelen), p->f[i].line);
 			return -1;
@@ -516,7 +501,7 @@ parse_line(struct parser *p, const uint8_t *s, size_t n)
 	size_t i;
 
 	if (memchr(s, '\0', n) != NULL) {
-		seterr(p->err, p->errlen, "line %zu: NUL byte", p->lineno);
+		errf(p->err, p->errlen, "line %zu: NUL byte", p->lineno);
 		return -1;
 	}
 	for (i = 0; i < n && blank(s[i]); i++)
@@ -535,7 +520,7 @@ parse_line(struct parser *p, const uint8_t *s, size_t n)
 	if (blank(s[0]))
 		return parse_cont(p, s, n);
 	if (s[0] == ':' || (colon = memchr(s, ':', n)) == NULL) {
-		seterr(p->err, p->errlen, "line %zu: \"%s\": neither a field "
+		errf(p->err, p->errlen, "line %zu: \"%s\": neither a field "
 		    "(Name: value) nor a continuation line", p->lineno,
 		    vis(vb, sizeof(vb), s, n));
 		return -1;
@@ -573,16 +558,16 @@ dcf_parse(const struct buf *in, struct dcf *d, char *err, size_t errlen)
 	p.err = err;
 	p.errlen = errlen;
 	if (n > DCF_MAX_SIZE) {
-		seterr(err, errlen, "%zu bytes, more than %d", n, DCF_MAX_SIZE);
+		errf(err, errlen, "%zu bytes, more than %d", n, DCF_MAX_SIZE);
 		return -1;
 	}
 	if ((z = compressed(buf_ptr(in), n)) != NULL) {
-		seterr(err, errlen, "line 1: %s-compressed data, not text", z);
+		errf(err, errlen, "line 1: %s-compressed data, not text", z);
 		return -1;
 	}
 	if ((t = malloc(n + 1)) == NULL ||
 	    (p.f = calloc(DCF_MAX_FIELDS, sizeof(*p.f))) == NULL) {
-		seterr(err, errlen, "line 1: %s", strerror(errno));
+		errf(err, errlen, "line 1: %s", strerror(errno));
 		goto fail;
 	}
 	tn = map_cr(buf_ptr(in), n, t);
@@ -594,17 +579,17 @@ dcf_parse(const struct buf *in, struct dcf *d, char *err, size_t errlen)
 			goto fail;
 	}
 	if (p.n == 0) {
-		seterr(err, errlen, "line %zu: no field before the end of the "
+		errf(err, errlen, "line %zu: no field before the end of the "
 		    "file", p.lineno > 0 ? p.lineno : 1);
 		goto fail;
 	}
 	if ((d->fields = calloc(p.n, sizeof(*d->fields))) == NULL) {
-		seterr(err, errlen, "line %zu: %s", p.lineno, strerror(errno));
+		errf(err, errlen, "line %zu: %s", p.lineno, strerror(errno));
 		goto fail;
 	}
 	for (i = 0; i < p.n; i++) {
 		if (buf_put_u8(&p.f[i].v, '\0') != 0) {
-			seterr(err, errlen, "line %zu: %s", p.f[i].line,
+			errf(err, errlen, "line %zu: %s", p.f[i].line,
 			    strerror(errno));
 			goto fail;
 		}

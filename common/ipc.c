@@ -121,9 +121,26 @@ ipc_decode(enum role self, enum role peer, int state, const uint8_t *data,
 	return 0;
 }
 
+static int ipc_sendmsg(struct ipc_chan *, enum ipc_type, const struct buf *,
+    const int *, int, int);
+
 int
 ipc_send(struct ipc_chan *ch, enum ipc_type type, const struct buf *payload,
     const int *fds, int nfds)
+{
+	return ipc_sendmsg(ch, type, payload, fds, nfds, MSG_DONTWAIT);
+}
+
+int
+ipc_send_wait(struct ipc_chan *ch, enum ipc_type type,
+    const struct buf *payload, const int *fds, int nfds)
+{
+	return ipc_sendmsg(ch, type, payload, fds, nfds, 0);
+}
+
+static int
+ipc_sendmsg(struct ipc_chan *ch, enum ipc_type type, const struct buf *payload,
+    const int *fds, int nfds, int flags)
 {
 	uint8_t hdr[IPC_HDR_LEN];
 	size_t plen = payload ? buf_avail(payload) : 0;
@@ -166,7 +183,7 @@ ipc_send(struct ipc_chan *ch, enum ipc_type type, const struct buf *payload,
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
 	}
 	do {
-		n = sendmsg(ch->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = sendmsg(ch->fd, &mh, flags | MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;

@@ -85,6 +85,13 @@ int ipc_send(struct ipc_chan *ch, enum ipc_type type, const struct buf *payload,
     const int *fds, int nfds);
 
 /*
+ * Sends one message, waiting for room as long as the socket's SO_SNDTIMEO
+ * allows: for peers that read whole answers of many messages (airlockctl).
+ */
+int ipc_send_wait(struct ipc_chan *ch, enum ipc_type type,
+    const struct buf *payload, const int *fds, int nfds);
+
+/*
  * Receives one message.  Returns 1 with *m, 0 when nothing is waiting
  * (non-blocking only), -1 on EOF (errno 0), a socket error, or when the
  * peer sent something invalid (logged with the reason).  The caller ends

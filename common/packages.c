@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "util.h"
 #include "dcf.h"
 #include "packages.h"
 
@@ -217,36 +218,6 @@ static const char *const lic_specs[][2] = {
 	{ "X11 (http://www.x.org/Downloads_terms.html)", "X11" },
 	{ "Unlimited use and distribution.", "Unlimited" },
 };
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* A value made safe to echo (it comes from an uploaded file). */
-static const char *
-vis(char *dst, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < n; i++)
-		dst[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	dst[i] = '\0';
-	if (s[i] != '\0' && n > 4)
-		memcpy(dst + n - 4, "...", 4);
-	return dst;
-}
 
 /* trimws()'s whitespace, "[ \t\r\n]", narrower than [[:space:]]. */
 static int
@@ -653,7 +624,7 @@ packages_license(const char *license, char **std, char *err, size_t errlen)
 		if (strchr(license, '+') != NULL || (len > 0 &&
 		    (trim_ws(license[0]) || trim_ws(license[len - 1]))))
 			return 0;
-		seterr(err, errlen, "License: not UTF-8, which R's license "
+		errf(err, errlen, "License: not UTF-8, which R's license "
 		    "analysis stops on");
 		return -1;
 	}
@@ -711,16 +682,16 @@ packages_license(const char *license, char **std, char *err, size_t errlen)
 	}
 	/* Only a standardizable License goes on to the lookups. */
 	if (wild != NULL) {
-		seterr(err, errlen, "License: \"%s\": not a license R knows, "
+		errf(err, errlen, "License: \"%s\": not a license R knows, "
 		    "though its pattern matches; R's license analysis may stop "
-		    "on it", vis(vb, sizeof(vb), wild));
+		    "on it", str_vis(vb, sizeof(vb), wild));
 		goto done;
 	}
 	/* Non-ASCII that would be kept: only Unicode spaces get here. */
 	if (odd != NULL) {
-		seterr(err, errlen, "License: \"%s\": a Unicode space in a "
+		errf(err, errlen, "License: \"%s\": a Unicode space in a "
 		    "license R standardizes, which is not reproduced",
-		    vis(vb, sizeof(vb), odd));
+		    str_vis(vb, sizeof(vb), odd));
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
@@ -745,7 +716,7 @@ packages_license(const char *license, char **std, char *err, size_t errlen)
 	r = 0;
 	goto done;
 fail:
-	seterr(err, errlen, "License: %s", strerror(errno));
+	errf(err, errlen, "License: %s", strerror(errno));
 	r = -1;
 done:
 	if (compiled > 0)
@@ -817,21 +788,21 @@ packages_prepare(const struct dcf *desc, int has_src, struct dcf *rec,
 		buf_reset(&scratch);
 		if (dcf_put_field(&scratch, name, v) != 0) {
 			if (errno == EILSEQ)
-				seterr(err, errlen, "%s: a byte sequence "
+				errf(err, errlen, "%s: a byte sequence "
 				    "beyond Unicode, which R writes as a bare "
 				    "\"NA\" line", name);
 			else
-				seterr(err, errlen, "%s: %s", name,
+				errf(err, errlen, "%s: %s", name,
 				    strerror(errno));
 			goto fail;
 		}
 		if (!reads_back(&scratch)) {
-			seterr(err, errlen, "%s: R would write it so that it "
+			errf(err, errlen, "%s: R would write it so that it "
 			    "does not read back (a blank line, a CR)", name);
 			goto fail;
 		}
 		if (dcf_add(rec, name, v) != 0) {
-			seterr(err, errlen, "%s: %s", name, strerror(errno));
+			errf(err, errlen, "%s: %s", name, strerror(errno));
 			goto fail;
 		}
 		free(std);
@@ -857,7 +828,7 @@ packages_normalize(struct dcf *d, int has_src, char *err, size_t errlen)
 	if (dcf_set(d, "License", dcf_get(&rec, "License")) != 0 ||
 	    (dcf_get(d, "NeedsCompilation") == NULL && dcf_set(d,
 	    "NeedsCompilation", dcf_get(&rec, "NeedsCompilation")) != 0)) {
-		seterr(err, errlen, "%s", strerror(errno));
+		errf(err, errlen, "%s", strerror(errno));
 		r = -1;
 	}
 	dcf_free(&rec);

@@ -2,10 +2,20 @@
 #ifndef AIRLOCK_UTIL_H
 #define AIRLOCK_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A message into err, for functions that report why they failed. */
+void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/*
+ * s made safe to echo in a message (it may come from a file or a user):
+ * bytes outside printable ASCII as '?', cut to n with "...".
+ */
+const char *str_vis(char *dst, size_t n, const char *s);
 
 int fd_set_nonblock(int fd);
 int fd_set_cloexec(int fd, int on);

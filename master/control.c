@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,8 +147,8 @@ reply(struct conn *c, json_t *j)
 		buf_reset(&b);
 		buf_put_u8(&b, off + n == len);
 		buf_put(&b, text + off, n);
-		/* A peer that does not read is dropped at its next event. */
-		if (ipc_send(&c->ch, IPC_CTL_REPLY, &b, NULL, 0) != 0) {
+		/* Blocking, bounded by SO_SNDTIMEO: airlockctl reads it all. */
+		if (ipc_send_wait(&c->ch, IPC_CTL_REPLY, &b, NULL, 0) != 0) {
 			log_warn("control: cannot answer: %s", strerror(errno));
 			break;
 		}
@@ -864,8 +865,11 @@ on_accept(void)
 	struct conn *c;
 	int fd;
 
-	while ((fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK |
-	    SOCK_CLOEXEC)) != -1) {
+	/*
+	 * Blocking: reads never wait (ipc_recv asks MSG_DONTWAIT), answers
+	 * may, up to SO_SNDTIMEO.
+	 */
+	while ((fd = accept4(ctl.fd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
 		    cred.uid != 0) {
 			log_warn("control: refused a connection from uid %u "
@@ -878,6 +882,11 @@ on_accept(void)
 		    (c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
+		}
+		{
+			struct timeval tv = { 10, 0 };
+
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		}
 		c->tag = TAG_CONN;
 		c->fd = fd;

@@ -50,7 +50,7 @@ GEN=$T/packages_gen
 if ! ${CC:-cc} -std=gnu11 -O1 -I"$BUILDDIR" -I"$SRCDIR" -I"$SRCDIR/common" \
     -o "$GEN" "$SRCDIR/tests/e2e/packages_gen.c" "$SRCDIR/common/dcf.c" \
     "$SRCDIR/common/packages.c" "$SRCDIR/common/buf.c" \
-    "$SRCDIR/common/log.c" 2>"$T/cc.err"; then
+    "$SRCDIR/common/log.c" "$SRCDIR/common/util.c" 2>"$T/cc.err"; then
 	sed 's/^/# /' "$T/cc.err"
 	nok "packages_gen does not build"
 	exit 1
