@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +29,11 @@
 #define INSPECT_WINDOW 16	/* files handed to the inspector at once */
 
 /* epoll tags: the first member of what data.ptr points at. */
-enum { TAG_LISTEN = 1, TAG_CONN };
+enum { TAG_LISTEN = 1, TAG_CONN, TAG_COPIED };
 
 struct job {
 	struct ingest ig;
+	int src;		/* the file airlockctl sent, until copied */
 	int fd;			/* read-only copy for the inspector, or -1 */
 	int sent;		/* with the inspector */
 	int done;
@@ -49,12 +52,23 @@ struct conn {
 	int64_t repo_id;
 	struct job *jobs;
 	size_t njobs, nleft;
+	/*
+	 * Files are copied and hashed by a thread, so that a large one
+	 * never holds up the master's loop (supervision, other requests).
+	 */
+	pthread_t copier;
+	int copying;		/* a copier thread runs for this request */
+	int copied;		/* it is done (set by it, read under ctl.lock) */
+	int closing;		/* the peer left while copying: free when done */
 	struct conn *next;
 };
 
 static struct {
 	int tag;
 	int fd;
+	int copied_tag;		/* TAG_COPIED: copier threads signal evfd */
+	int evfd;
+	pthread_mutex_t lock;
 	int epfd;
 	char path[PATH_MAX];
 	sqlite3 *db;
@@ -74,7 +88,8 @@ static struct {
 		size_t index;
 	} inflight[INSPECT_WINDOW];
 	unsigned ninflight;
-} ctl = { .tag = TAG_LISTEN, .fd = -1 };
+} ctl = { .tag = TAG_LISTEN, .fd = -1, .copied_tag = TAG_COPIED,
+    .evfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void inspect_next(void);
 
@@ -124,6 +139,11 @@ control_init(const struct airlock_conf *conf, sqlite3 *db, int epfd,
 	ev.events = EPOLLIN;
 	ev.data.ptr = &ctl.tag;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, ctl.fd, &ev) == -1)
+		return -1;
+	if ((ctl.evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return -1;
+	ev.data.ptr = &ctl.copied_tag;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, ctl.evfd, &ev) == -1)
 		return -1;
 	log_debug("control: listening on %s", ctl.path);
 	return 0;
@@ -484,8 +504,8 @@ job_result(struct conn *c, struct job *j)
 }
 
 /*
- * The whole batch is inspected: blobs placed, one sync, one transaction
- * (a savepoint per file, so one failure does not undo the others).
+ * The whole batch is inspected: blobs placed, one transaction (a
+ * savepoint per file, so one failure does not undo the others).
  */
 static void
 commit_batch(struct conn *c)
@@ -505,7 +525,7 @@ commit_batch(struct conn *c)
 	}
 	if (placed == 0)
 		return;
-	if (store_sync(dd) != 0 || db_begin(ctl.db) != 0)
+	if (db_begin(ctl.db) != 0)
 		goto fail;
 	for (i = 0; i < c->njobs; i++) {
 		j = &c->jobs[i];
@@ -572,6 +592,79 @@ job_done(struct conn *c, struct job *j)
 	add_finish_if_done(c);
 }
 
+/*
+ * The copier thread: each file into DATA_DIR/ingest, hashed.  It touches
+ * nothing but its request's jobs and reads the configuration.
+ */
+static void *
+copier(void *arg)
+{
+	struct conn *c = arg;
+	uint64_t one = 1;
+	size_t i;
+
+	for (i = 0; i < c->njobs; i++) {
+		struct job *j = &c->jobs[i];
+
+		if (j->src == -1)
+			continue;
+		j->fd = store_receive(ctl.conf->data_dir, j->src,
+		    (uint64_t)ctl.conf->max_package_size, &j->ig);
+		close(j->src);
+		j->src = -1;
+	}
+	pthread_mutex_lock(&ctl.lock);
+	c->copied = 1;
+	pthread_mutex_unlock(&ctl.lock);
+	(void)!write(ctl.evfd, &one, sizeof(one));
+	return NULL;
+}
+
+static void conn_release(struct conn *c);
+
+/* Back on the loop: the request's files are copied (or refused). */
+static void
+copy_done(struct conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->njobs; i++) {
+		struct job *j = &c->jobs[i];
+
+		if (!j->done && j->fd == -1) {
+			j->done = 1;
+			c->nleft--;
+		}
+	}
+	if (c->closing) {
+		conn_release(c);
+		return;
+	}
+	add_finish_if_done(c);
+	inspect_next();
+}
+
+static void
+on_copied(void)
+{
+	struct conn *c, *next;
+	uint64_t n;
+	int done;
+
+	(void)!read(ctl.evfd, &n, sizeof(n));
+	for (c = ctl.conns; c != NULL; c = next) {
+		next = c->next;
+		pthread_mutex_lock(&ctl.lock);
+		done = c->copying && c->copied;
+		pthread_mutex_unlock(&ctl.lock);
+		if (!done)
+			continue;
+		pthread_join(c->copier, NULL);
+		c->copying = 0;
+		copy_done(c);
+	}
+}
+
 static void
 cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 {
@@ -603,6 +696,7 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 
 		j->ig.job = ++ctl.next_job;
 		j->fd = -1;
+		j->src = -1;
 		base = fn ? strrchr(fn, '/') : NULL;
 		snprintf(j->ig.name, sizeof(j->ig.name), "%s",
 		    base ? base + 1 : fn ? fn : "");
@@ -613,16 +707,16 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 			c->nleft--;
 			continue;
 		}
-		j->fd = store_receive(ctl.conf->data_dir, msg->fds[i],
-		    (uint64_t)ctl.conf->max_package_size, &j->ig);
-		if (j->fd == -1) {
-			j->done = 1;
-			c->nleft--;
-		}
+		j->src = msg->fds[i];
+		msg->fds[i] = -1;	/* the copier's now */
 	}
 	ipc_msg_close_fds(msg);
-	add_finish_if_done(c);
-	inspect_next();
+	c->copying = 1;
+	if (pthread_create(&c->copier, NULL, copier, c) != 0) {
+		copier(c);
+		c->copying = 0;
+		copy_done(c);
+	}
 }
 
 /* Hands waiting jobs of any connection to the inspect role. */
@@ -634,6 +728,8 @@ inspect_next(void)
 	size_t i;
 
 	for (c = ctl.conns; c != NULL; c = c->next) {
+		if (c->copying || c->closing)
+			continue;
 		for (i = 0; c->jobs != NULL && i < c->njobs; i++) {
 			struct job *j = &c->jobs[i];
 
@@ -781,8 +877,20 @@ out:
 	return 0;
 }
 
+/* Ends a connection; with its files still being copied, once they are. */
 static void
 conn_free(struct conn *c)
+{
+	if (c->copying) {
+		c->closing = 1;
+		epoll_ctl(ctl.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		return;
+	}
+	conn_release(c);
+}
+
+static void
+conn_release(struct conn *c)
 {
 	struct conn **pp;
 	size_t i;
@@ -918,7 +1026,13 @@ control_event(void *tag, uint32_t events)
 		on_accept();
 		return;
 	}
+	if (tag == &ctl.copied_tag) {
+		on_copied();
+		return;
+	}
 	c = (struct conn *)((char *)tag - offsetof(struct conn, tag));
+	if (c->closing)
+		return;
 	while ((r = ipc_recv(&c->ch, &msg, 0)) == 1) {
 		if (msg.type != IPC_CTL_REQUEST) {
 			ipc_msg_close_fds(&msg);
@@ -934,8 +1048,15 @@ control_event(void *tag, uint32_t events)
 void
 control_close(void)
 {
-	while (ctl.conns != NULL)
-		conn_free(ctl.conns);
+	while (ctl.conns != NULL) {
+		if (ctl.conns->copying) {
+			pthread_join(ctl.conns->copier, NULL);
+			ctl.conns->copying = 0;
+		}
+		conn_release(ctl.conns);
+	}
+	if (ctl.evfd != -1)
+		close(ctl.evfd);
 	if (ctl.fd != -1) {
 		close(ctl.fd);
 		unlink(ctl.path);

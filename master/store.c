@@ -131,6 +131,12 @@ store_receive(const char *data_dir, int fd, uint64_t max, struct ingest *ig)
 			goto fail;
 		}
 	}
+	/* Durable before it can be named anywhere (off the master's loop). */
+	if (fsync(out) == -1) {
+		snprintf(ig->error, sizeof(ig->error), "fsync %.300s: %s",
+		    ig->tmp, strerror(errno));
+		goto fail;
+	}
 	EVP_DigestFinal_ex(sha, dig, &dlen);
 	hex(dig, dlen, ig->sha256);
 	EVP_DigestFinal_ex(md5, dig, &dlen);
@@ -164,6 +170,8 @@ store_discard(struct ingest *ig)
 	ig->tmp[0] = '\0';
 }
 
+static int fsync_dir(const char *path);
+
 int
 store_place(const char *data_dir, struct ingest *ig)
 {
@@ -178,31 +186,33 @@ store_place(const char *data_dir, struct ingest *ig)
 		store_discard(ig);
 		return 0;
 	}
-	if (mkdir_p(dir, 0755) != 0 || chmod(ig->tmp, 0644) != 0 ||
-	    rename(ig->tmp, path) != 0) {
+	/* Usually the fan-out directory exists: one call, not a walk. */
+	if ((mkdir(dir, 0755) != 0 && errno != EEXIST && mkdir_p(dir, 0755)
+	    != 0) || chmod(ig->tmp, 0644) != 0 || rename(ig->tmp, path) != 0) {
 		snprintf(ig->error, sizeof(ig->error), "cannot store %.300s: %s",
 		    path, strerror(errno));
 		store_discard(ig);
 		return -1;
 	}
 	ig->tmp[0] = '\0';
+	/* The rename is durable before any row names the blob. */
+	if (fsync_dir(dir) != 0) {
+		snprintf(ig->error, sizeof(ig->error), "fsync %.300s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
-int
-store_sync(const char *data_dir)
+static int
+fsync_dir(const char *path)
 {
-	char path[PATH_MAX];
-	int fd, r;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
-	snprintf(path, sizeof(path), "%s/store", data_dir);
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if (fd == -1)
 		return -1;
-	/* Every blob and rename of the batch at once. */
-	r = syncfs(fd);
+	r = fsync(fd);
 	close(fd);
-	if (r != 0)
-		log_error("store: syncfs %s: %s", path, strerror(errno));
 	return r;
 }
 

@@ -34,24 +34,23 @@ struct ingest {
 int store_init(const char *data_dir);
 /*
  * Copies the regular file fd (any offset; read with pread) into a new
- * file under DATA_DIR/ingest, hashing it, refusing more than max bytes
- * (not yet synced: store_sync does that for a whole batch).
+ * file under DATA_DIR/ingest, hashing it and making it durable, refusing
+ * more than max bytes.
  * Returns a read-only fd of the copy for the inspector, or -1 with
  * ig->error set (nothing is left behind).
  */
 int store_receive(const char *data_dir, int fd, uint64_t max,
     struct ingest *ig);
 /*
- * An inspected batch becomes part of the store in three steps, so that a
- * batch costs one filesystem sync and one transaction, not one per file:
- * store_place moves each copy to its blob path (or drops it when that
- * blob exists), store_sync makes the filesystem durable, and
- * store_record (inside the caller's transaction) records the version
- * with its DESCRIPTION fields.  A blob without a row, after a crash
- * between the steps, harms nothing: it is content-addressed.
+ * An inspected batch becomes part of the store in two steps, so that a
+ * batch costs one transaction, not one per file: store_place moves each
+ * (already fsync'd) copy to its blob path and fsyncs that directory, or
+ * drops the copy when the blob exists; store_record (inside the caller's
+ * transaction) records the version with its DESCRIPTION fields.  A blob
+ * without a row, after a crash between the steps, harms nothing: it is
+ * content-addressed.
  */
 int store_place(const char *data_dir, struct ingest *ig);
-int store_sync(const char *data_dir);
 /*
  * A version already there with the same bytes is not an error
  * (ig->added = 0); with other bytes it is (versions are immutable).

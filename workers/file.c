@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@ not_modified(struct server *s, struct conn *c, const char *etag,
  */
 static void
 send_file(struct server *s, struct conn *c, const struct http_request *req,
-    struct fentry *f, const char *mime)
+    struct fentry *f, const char *mime, const char *cache)
 {
 	char etag[64], lastmod[40], crange[96];
 	const struct stat *st = &f->st;
@@ -114,6 +115,8 @@ send_file(struct server *s, struct conn *c, const struct http_request *req,
 	resp_header(c, "Last-Modified", "%s", lastmod);
 	resp_header(c, "ETag", "%s", etag);
 	resp_header(c, "Accept-Ranges", "bytes");
+	if (cache != NULL)
+		resp_header(c, "Cache-Control", "%s", cache);
 	if (status == 206)
 		resp_header(c, "Content-Range", "%s", crange);
 	resp_end_head(c);
@@ -162,7 +165,7 @@ static_file(struct server *s, struct conn *c, const struct http_request *req)
 		not_found(s, c, err);
 		return;
 	}
-	send_file(s, c, req, f, isindex ? "index.html" : req->path);
+	send_file(s, c, req, f, isindex ? "index.html" : req->path, NULL);
 }
 
 /*
@@ -212,7 +215,13 @@ repo_file(struct server *s, struct conn *c, const struct http_request *req)
 		not_found(s, c, err == EISDIR ? ENOENT : err);
 		return 1;
 	}
-	send_file(s, c, req, f, rest);
+	/*
+	 * A snapshot named by its id never changes: caches may keep it.
+	 * "latest" and dates move: revalidate (the ETag makes that cheap).
+	 */
+	send_file(s, c, req, f, rest, isdigit((unsigned char)snap[0]) &&
+	    strchr(snap, '-') == NULL ? "public, max-age=31536000, immutable" :
+	    "no-cache");
 	return 1;
 }
 

@@ -99,6 +99,10 @@ check "Meta/archive.rds lists the archived version as remotes reads it ($out)" \
     test "$out" = "alpha alpha/alpha_1.0.tar.gz"
 rq "install.packages('$L/src/contrib/Archive/alpha/alpha_1.0.tar.gz', repos = NULL, type = 'source', lib = '$T/lib2', quiet = TRUE)" >/dev/null
 check "an install from the Archive URL works" test -f "$T/lib2/alpha/DESCRIPTION"
+check "a snapshot by id is cacheable for good" sh -c \
+    "curl -sI '$URL/internal/1/src/contrib/PACKAGES' | grep -qi '^Cache-Control: public, max-age=31536000, immutable'"
+check "latest must be revalidated" sh -c \
+    "curl -sI '$L/src/contrib/PACKAGES' | grep -qi '^Cache-Control: no-cache'"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/internal/99/src/contrib/PACKAGES")
 check "an unknown snapshot is 404 ($code)" test "$code" = 404
 code=$(curl -s -o /dev/null -w '%{http_code}' "$L/manifest")
