@@ -430,6 +430,24 @@ license_regex(regex_t *re, int strict)
 	return r ? -1 : 0;
 }
 
+/*
+ * The two regexes, compiled at first use and kept: compiling them costs
+ * far more than matching, and an import asks for them once per package.
+ */
+static regex_t *
+license_regex_cached(int strict)
+{
+	static regex_t re[2];
+	static int have[2];
+
+	if (!have[strict]) {
+		if (license_regex(&re[strict], strict) != 0)
+			return NULL;
+		have[strict] = 1;
+	}
+	return &re[strict];
+}
+
 /* s starts with name up to the first '.' of name (a wildcard in R). */
 static int
 starts_like(const char *s, const char *name)
@@ -602,7 +620,7 @@ lookup_spec(const char *c)
 int
 packages_license(const char *license, char **std, char *err, size_t errlen)
 {
-	regex_t loose, strict;
+	regex_t *loose = NULL, *strict = NULL;
 	struct buf out, plus;
 	char **comp = NULL, *sh = NULL, *x = NULL, *y = NULL, *t, *p, *q;
 	char vb[VIS_MAX];
@@ -653,22 +671,22 @@ packages_license(const char *license, char **std, char *err, size_t errlen)
 			break;
 		p = q + 1;
 	}
-	/* Compiling the regexes is most of the work: only when needed. */
+	/* The regexes only when a component may be canonical. */
 	for (i = 0; i < n; i++) {
 		if (maybe_canonical(comp[i]) && compiled == 0) {
-			if (license_regex(&loose, 0) != 0)
+			if ((loose = license_regex_cached(0)) == NULL)
 				goto fail;
 			compiled = 1;
 		}
 		ok[i] = compiled > 0 && maybe_canonical(comp[i]) &&
-		    regexec(&loose, comp[i], 0, NULL, 0) == 0;
+		    regexec(loose, comp[i], 0, NULL, 0) == 0;
 		if (ok[i] && compiled == 1) {
-			if (license_regex(&strict, 1) != 0)
+			if ((strict = license_regex_cached(1)) == NULL)
 				goto fail;
 			compiled = 2;
 		}
 		if (ok[i] && wild == NULL &&
-		    regexec(&strict, comp[i], 0, NULL, 0) != 0)
+		    regexec(strict, comp[i], 0, NULL, 0) != 0)
 			wild = comp[i];
 		if (ok[i] && subst && odd == NULL &&
 		    strpbrk(comp[i], "\v\x01") != NULL)
@@ -719,10 +737,6 @@ fail:
 	errf(err, errlen, "License: %s", strerror(errno));
 	r = -1;
 done:
-	if (compiled > 0)
-		regfree(&loose);
-	if (compiled > 1)
-		regfree(&strict);
 	for (i = 0; i < n; i++)
 		free(comp[i]);
 	free(comp);
