@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -76,6 +77,8 @@ static int valid_address(const char *, char *, size_t);
 static int valid_product(const char *, char *, size_t);
 static int valid_log_level(const char *, char *, size_t);
 static int valid_listen(const char *, char *, size_t);
+static int valid_frame(const char *, char *, size_t);
+static int valid_header(const char *, char *, size_t);
 
 /*
  * The type of an entry and its field's offset, checked against the field's
@@ -117,6 +120,19 @@ static const struct conf_key conf_keys[] = {
 	{ "server.control_socket", T_STR(control_socket), "", 0, 0,
 	    valid_opt_path,
 	    "airlockctl's socket (an absolute path), empty: DATA_DIR/control.sock" },
+	{ "server.content_type_sniffing", T_BOOL(content_type_sniffing),
+	    "false", 0, 1, NULL,
+	    "false: X-Content-Type-Options: nosniff on every response" },
+	{ "server.frame_options_content", T_STR(frame_options_content),
+	    "NONE", 0, 0, valid_frame,
+	    "X-Frame-Options of package and index files: DENY, SAMEORIGIN "
+	    "or NONE (no header)" },
+	{ "server.frame_options_dashboard", T_STR(frame_options_dashboard),
+	    "DENY", 0, 0, valid_frame,
+	    "X-Frame-Options of the dashboard, login and API" },
+	{ "server.custom_header", T_LIST(custom_header), "", 0, 0,
+	    valid_header,
+	    "\"Name: value\" headers on every response; built-in ones win" },
 
 	{ "http.listen", T_LIST(listen), "127.0.0.1:8080", 0, 0,
 	    valid_listen,
@@ -253,6 +269,43 @@ valid_log_level(const char *s, char *why, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+valid_frame(const char *s, char *why, size_t n)
+{
+	char vb[VIS_MAX];
+
+	if (strcmp(s, "DENY") != 0 && strcmp(s, "SAMEORIGIN") != 0 &&
+	    strcmp(s, "NONE") != 0) {
+		errf(why, n, "\"%s\": expected DENY, SAMEORIGIN or NONE",
+		    str_vis(vb, sizeof(vb), s));
+		return -1;
+	}
+	return 0;
+}
+
+/* "Name: value": a token, a colon, visible ASCII (and spaces) only. */
+static int
+valid_header(const char *s, char *why, size_t n)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+	char vb[VIS_MAX];
+	const char *p;
+
+	for (p = s; *p != '\0' && *p != ':'; p++)
+		if (!isalnum((unsigned char)*p) && strchr(tchar, *p) == NULL)
+			goto bad;
+	if (p == s || *p != ':')
+		goto bad;
+	for (p++; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			goto bad;
+	return 0;
+bad:
+	errf(why, n, "\"%s\": expected \"Name: value\" (a token, a colon, "
+	    "printable ASCII)", str_vis(vb, sizeof(vb), s));
+	return -1;
 }
 
 /* A host name or an IPv4 address; "" (all addresses) is the caller's. */

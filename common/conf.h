@@ -37,6 +37,10 @@ struct airlock_conf {
 	int shutdown_timeout;	/* server.shutdown_timeout: seconds to drain */
 	char *log_level;	/* server.log_level: error|warn|info|debug */
 	char *control_socket;	/* server.control_socket, "" = DATA_DIR/… */
+	int content_type_sniffing;	/* server.content_type_sniffing */
+	char *frame_options_content;	/* server.frame_options_content */
+	char *frame_options_dashboard;	/* server.frame_options_dashboard */
+	struct strlist custom_header;	/* server.custom_header */
 	/* http */
 	struct strlist listen;	/* http.listen: "addr:port" / "[v6]:port" */
 	char *static_dir;	/* http.static_dir: served at /, "" = none */

@@ -188,6 +188,7 @@ repo_file(struct server *s, struct conn *c, const struct http_request *req)
 	name[slash - p] = '\0';
 	if ((r = repo_get(&s->repos, name)) == NULL)
 		return 0;
+	c->content = 1;		/* the content header policy from here on */
 	p = slash + 1;
 	if ((slash = strchr(p, '/')) == NULL || slash - p >= (long)sizeof(snap)) {
 		resp_simple(s, c, 404, TEXT, "404 Not Found\n");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -53,6 +54,57 @@ update_date(struct server *s)
 	}
 }
 
+/* Headers the server writes itself: a custom one may not replace them. */
+static const char *const builtin_headers[] = {
+	"Server", "Date", "Content-Type", "Content-Length", "Connection",
+	"Transfer-Encoding", "Content-Range", "Accept-Ranges", "ETag",
+	"Last-Modified", "Cache-Control", "Location", "Allow", "Retry-After",
+	"Set-Cookie", "Strict-Transport-Security",
+};
+
+#define DASHBOARD_CSP "default-src 'self'; script-src 'self'; " \
+	"style-src 'self'; img-src 'self' data:; object-src 'none'; " \
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+static int
+header_named(const char *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncasecmp(h, name, n) == 0 && h[n] == ':';
+}
+
+/* One class's headers: customs, unless a built-in of the name is sent. */
+static void
+build_policy(struct buf *b, const struct airlock_conf *conf,
+    const char *frame, int csp)
+{
+	size_t i, k;
+	int drop;
+
+	buf_init(b, 16384);
+	for (i = 0; i < conf->custom_header.n; i++) {
+		const char *h = conf->custom_header.v[i];
+
+		drop = 0;
+		for (k = 0; k < nitems(builtin_headers); k++)
+			drop |= header_named(h, builtin_headers[k]);
+		drop |= !conf->content_type_sniffing &&
+		    header_named(h, "X-Content-Type-Options");
+		drop |= strcmp(frame, "NONE") != 0 &&
+		    header_named(h, "X-Frame-Options");
+		drop |= csp && header_named(h, "Content-Security-Policy");
+		if (!drop)
+			buf_putf(b, "%s\r\n", h);
+	}
+	if (!conf->content_type_sniffing)
+		buf_putf(b, "X-Content-Type-Options: nosniff\r\n");
+	if (strcmp(frame, "NONE") != 0)
+		buf_putf(b, "X-Frame-Options: %s\r\n", frame);
+	if (csp)
+		buf_putf(b, "Content-Security-Policy: %s\r\n", DASHBOARD_CSP);
+}
+
 int
 server_init(struct server *s, const struct airlock_conf *conf,
     const int *lfds, int nlfds, struct ipc_chan *ch)
@@ -73,6 +125,9 @@ server_init(struct server *s, const struct airlock_conf *conf,
 	else
 		snprintf(s->server_header, sizeof(s->server_header),
 		    "Server: %s/%s\r\n", conf->server_name, PACKAGE_VERSION);
+	build_policy(&s->policy_content, conf, conf->frame_options_content, 0);
+	build_policy(&s->policy_dashboard, conf, conf->frame_options_dashboard,
+	    1);
 	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
 	for (i = 0; i < nlfds; i++) {
@@ -182,6 +237,12 @@ resp_head(struct server *s, struct conn *c, int status, const char *ctype,
 	c->status = status;
 	buf_putf(&c->out, "HTTP/1.1 %d %s\r\n%sDate: %s\r\n", status,
 	    http_status_text(status), s->server_header, s->date);
+	if (c->content)
+		buf_put(&c->out, buf_ptr(&s->policy_content),
+		    buf_avail(&s->policy_content));
+	else
+		buf_put(&c->out, buf_ptr(&s->policy_dashboard),
+		    buf_avail(&s->policy_dashboard));
 	if (ctype != NULL)
 		buf_putf(&c->out, "Content-Type: %s\r\n", ctype);
 	if (length >= 0)
@@ -261,6 +322,7 @@ handle(struct server *s, struct conn *c, const struct http_request *req)
 	c->keep_alive = req->keep_alive && !s->draining;
 	c->http10 = req->minor == 0;
 	c->head = req->method == HTTP_M_HEAD;
+	c->content = 0;
 	c->discard = 0;
 	c->sent = 0;
 	if (req->chunked) {
@@ -288,6 +350,7 @@ parse_error(struct server *s, struct conn *c, int status)
 	c->keep_alive = 0;
 	c->head = 0;
 	c->http10 = 0;
+	c->content = 0;
 	strcpy(c->method, "-");
 	strcpy(c->path, "-");
 	resp_simple(s, c, status, "text/plain; charset=utf-8", body);

@@ -37,6 +37,7 @@ struct conn {
 	int keep_alive;
 	int http10;		/* answer keep-alive explicitly */
 	int head;		/* HEAD: no body */
+	int content;		/* a repository file: content header policy */
 	long long discard;	/* request body bytes still to skip */
 	int64_t deadline_ms;
 	unsigned requests;	/* answered on this connection */
@@ -70,6 +71,13 @@ struct server {
 	/* Pushed by the master (IPC_STATE). */
 	uint32_t auth_up, workers_up, workers_total, sync_up;
 	char server_header[128];	/* "Server: …\r\n" */
+	/*
+	 * What every response of each class carries after Server and Date:
+	 * custom headers first, then the security headers, which win (a
+	 * custom header of the same name is dropped).  Built once.
+	 */
+	struct buf policy_content;	/* package and index files */
+	struct buf policy_dashboard;	/* API, pages, errors */
 	char date[40];			/* current IMF-fixdate */
 	time_t date_at;
 };

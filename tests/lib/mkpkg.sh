@@ -45,3 +45,15 @@ C
 	rm -rf "$_src"
 	return $_st
 }
+
+# mkpkg_tar DIR NAME VERSION: a minimal source package made with tar
+# alone (no R needed), as valid as R CMD build's for airlock's checks.
+mkpkg_tar() {
+	_src=$(mktemp -d)
+	mkdir -p "$_src/$2/R"
+	printf 'Package: %s\nVersion: %s\nTitle: Test\nDescription: Test.\nLicense: MIT\nNeedsCompilation: no\n' \
+	    "$2" "$3" >"$_src/$2/DESCRIPTION"
+	echo "f <- function() 1" >"$_src/$2/R/f.R"
+	tar -C "$_src" -czf "$1/$2_$3.tar.gz" "$2"
+	rm -rf "$_src"
+}

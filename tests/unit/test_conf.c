@@ -962,6 +962,10 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u64(&b, N(10));
 	S("info");
 	S("");
+	buf_put_u32(&b, (uint32_t)N(0));
+	S("NONE");
+	S("DENY");
+	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u32(&b, (uint32_t)N(1));
 	S("127.0.0.1:8080");
 	S("");
@@ -1015,17 +1019,19 @@ test_unpack_bad(void)
 	conf_free(d);
 	CHECK((d = unpack_with(8, (uintptr_t)"relative")) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(9, 17)) == NULL);	/* list count */
+	CHECK((d = unpack_with(10, (uintptr_t)"ALLOW")) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(9, 0xffffffff)) == NULL);
+	CHECK((d = unpack_with(13, 17)) == NULL);	/* list count */
 	conf_free(d);
-	CHECK((d = unpack_with(10, (uintptr_t)"nope")) == NULL);
+	CHECK((d = unpack_with(13, 0xffffffff)) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(14, 1024)) == NULL);	/* header < line */
+	CHECK((d = unpack_with(14, (uintptr_t)"nope")) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(21, 7)) == NULL);	/* access_log */
+	CHECK((d = unpack_with(18, 1024)) == NULL);	/* header < line */
 	conf_free(d);
-	CHECK((d = unpack_with(22, 100)) == NULL);	/* package size */
+	CHECK((d = unpack_with(25, 7)) == NULL);	/* access_log */
+	conf_free(d);
+	CHECK((d = unpack_with(26, 100)) == NULL);	/* package size */
 	conf_free(d);
 
 	/* A string longer than any setting may be, and one with a NUL. */
