@@ -794,8 +794,11 @@ control_inspect_gone(const char *why)
 	struct job *j;
 	unsigned i;
 
-	if (ctl.ninflight == 0)
+	if (ctl.ninflight == 0) {
+		/* Jobs may have come while it was ending: a new one takes them. */
+		inspect_next();
 		return;
+	}
 	/* It works in order: the oldest job is the one it died on. */
 	if ((j = inflight_pop(&c)) != NULL) {
 		snprintf(j->ig.error, sizeof(j->ig.error), "the inspector "

@@ -179,3 +179,10 @@ check "prune --keep 0 is refused" test $? -eq 1
 
 check "airlockctl as non-root cannot reach airlockd (exit 3)" sh -c \
     "setpriv --reuid=nobody --regid=nogroup --clear-groups '$AIRLOCKCTL' -f '$T/airlock.conf' repo list >/dev/null 2>&1; [ \$? -eq 3 ]"
+
+# The inspect role ends when idle, and a new one takes the next file.
+gone() { [ -z "$(role_pids inspect)" ]; }
+check "an idle inspect role ends by itself" wait_for 15 gone
+mkdir -p "$T/p3" && mkpkg_tar "$T/p3" later 1.0
+ctl add internal "$T/p3/later_1.0.tar.gz" >"$T/out" 2>&1
+check "…and a new one inspects the next file" grep -q "1 file(s): 1 added" "$T/out"
