@@ -1047,3 +1047,44 @@ out:
 	buf_release(&l.b);
 	return r;
 }
+
+int
+dcf_pack(const struct dcf *d, struct buf *b)
+{
+	size_t i;
+
+	if (d->n > DCF_MAX_FIELDS || buf_put_u32(b, (uint32_t)d->n) != 0)
+		return -1;
+	for (i = 0; i < d->n; i++)
+		if (buf_put_str(b, d->fields[i].name) != 0 ||
+		    buf_put_str(b, d->fields[i].value) != 0)
+			return -1;
+	return 0;
+}
+
+int
+dcf_unpack(struct buf *b, struct dcf *d)
+{
+	char *name = NULL, *value = NULL;
+	uint32_t n, i;
+
+	d->fields = NULL;
+	d->n = 0;
+	if (buf_get_u32(b, &n) != 0 || n > DCF_MAX_FIELDS)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (buf_get_str(b, &name, 256) != 0 ||
+		    buf_get_str(b, &value, 65536) != 0 || name[0] == '\0' ||
+		    dcf_get(d, name) != NULL || dcf_add(d, name, value) != 0)
+			goto fail;
+		free(name);
+		free(value);
+		name = value = NULL;
+	}
+	return 0;
+fail:
+	free(name);
+	free(value);
+	dcf_free(d);
+	return -1;
+}

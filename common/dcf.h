@@ -77,4 +77,13 @@ void dcf_free(struct dcf *d);
  */
 int dcf_put_field(struct buf *out, const char *name, const char *value);
 
+/*
+ * The fields on the wire between roles: u32 count, then name and value
+ * strings.  dcf_unpack refuses more than DCF_MAX_FIELDS, names over 256
+ * bytes, values over 64 KiB, empty and repeated names (it reads what a
+ * less trusted role sends: fuzzed through fuzz_ipc).
+ */
+int dcf_pack(const struct dcf *d, struct buf *b);
+int dcf_unpack(struct buf *b, struct dcf *d);
+
 #endif

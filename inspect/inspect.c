@@ -103,7 +103,6 @@ on_inspect(struct ipc_chan *ch, struct ipc_msg *msg)
 	char *file = NULL, err[512] = "";
 	struct dcf d = { NULL, 0 };
 	struct buf b;
-	size_t i;
 	int ok, r;
 
 	if (buf_get_u64(&msg->payload, &job) != 0 ||
@@ -118,18 +117,13 @@ on_inspect(struct ipc_chan *ch, struct ipc_msg *msg)
 	buf_put_u64(&b, job);
 	buf_put_u8(&b, (uint8_t)ok);
 	buf_put_str(&b, ok ? "" : err);
-	buf_put_u32(&b, ok ? (uint32_t)d.n : 0);
-	for (i = 0; ok && i < d.n; i++) {
-		if (buf_put_str(&b, d.fields[i].name) != 0 ||
-		    buf_put_str(&b, d.fields[i].value) != 0) {
-			/* Too big for one message: say so instead. */
-			buf_reset(&b);
-			buf_put_u64(&b, job);
-			buf_put_u8(&b, 0);
-			buf_put_str(&b, "DESCRIPTION too large");
-			buf_put_u32(&b, 0);
-			break;
-		}
+	if (ok ? dcf_pack(&d, &b) != 0 : buf_put_u32(&b, 0) != 0) {
+		/* Too big for one message: say so instead. */
+		buf_reset(&b);
+		buf_put_u64(&b, job);
+		buf_put_u8(&b, 0);
+		buf_put_str(&b, "DESCRIPTION too large");
+		buf_put_u32(&b, 0);
 	}
 	r = ipc_send(ch, IPC_INSPECTED, &b, NULL, 0);
 	buf_release(&b);

@@ -821,9 +821,8 @@ control_inspected(struct ipc_msg *msg)
 	struct job *j;
 	struct conn *c;
 	uint64_t job;
-	uint32_t n, i;
 	uint8_t ok;
-	char *err = NULL, *name, *value;
+	char *err = NULL;
 
 	if (ctl.ninflight == 0 || buf_get_u64(&msg->payload, &job) != 0 ||
 	    job != ctl.inflight[0].job)
@@ -834,26 +833,10 @@ control_inspected(struct ipc_msg *msg)
 	}
 	if (buf_get_u8(&msg->payload, &ok) != 0 ||
 	    buf_get_str(&msg->payload, &err, 1024) != 0 ||
-	    buf_get_u32(&msg->payload, &n) != 0 || n > DCF_MAX_FIELDS) {
+	    dcf_unpack(&msg->payload, &d) != 0 || buf_avail(&msg->payload) != 0) {
 		snprintf(j->ig.error, sizeof(j->ig.error), "the inspector "
 		    "answered nonsense");
 		goto refuse;
-	}
-	for (i = 0; i < n; i++) {
-		if (buf_get_str(&msg->payload, &name, 256) != 0) {
-			snprintf(j->ig.error, sizeof(j->ig.error), "the "
-			    "inspector answered nonsense");
-			goto refuse;
-		}
-		if (buf_get_str(&msg->payload, &value, 65536) != 0) {
-			free(name);
-			snprintf(j->ig.error, sizeof(j->ig.error), "the "
-			    "inspector answered nonsense");
-			goto refuse;
-		}
-		dcf_add(&d, name, value);
-		free(name);
-		free(value);
 	}
 	if (!ok) {
 		snprintf(j->ig.error, sizeof(j->ig.error), "%s", err);

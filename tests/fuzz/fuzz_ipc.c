@@ -1,14 +1,17 @@
 /*
  * libFuzzer target for what a role accepts over IPC: the message decoder
- * for every (receiver, sender, state, fd count), and the CONFIG payload a
- * role parses (which includes conf_unpack).  The first two bytes choose
+ * for every (receiver, sender, state, fd count), the CONFIG payload a
+ * role parses (which includes conf_unpack), and the INSPECTED payload
+ * the master takes from the inspect role (dcf_unpack).  The first two bytes choose
  * the link; the rest is the datagram.
  */
 #include "config.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
+#include "dcf.h"
 #include "ipc.h"
 #include "log.h"
 #include "role.h"
@@ -37,5 +40,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (m.type == IPC_CONFIG && role_config_parse(&m.payload, &rc) == 0)
 		role_config_release(&rc);
+	if (m.type == IPC_INSPECTED) {
+		struct dcf d;
+		uint64_t job;
+		uint8_t ok;
+		char *err = NULL;
+
+		if (buf_get_u64(&m.payload, &job) == 0 &&
+		    buf_get_u8(&m.payload, &ok) == 0 &&
+		    buf_get_str(&m.payload, &err, 1024) == 0 &&
+		    dcf_unpack(&m.payload, &d) == 0)
+			dcf_free(&d);
+		free(err);
+	}
 	return 0;
 }

@@ -695,6 +695,49 @@ test_packages_entries(void)
 	buf_release(&out);
 }
 
+static void
+test_pack_unpack(void)
+{
+	struct dcf d = { NULL, 0 }, e;
+	struct buf b;
+	size_t cut;
+
+	CHECK(dcf_add(&d, "Package", "alpha") == 0);
+	CHECK(dcf_add(&d, "Version", "1.0") == 0);
+	buf_init(&b, 4096);
+	CHECK(dcf_pack(&d, &b) == 0);
+	CHECK(dcf_unpack(&b, &e) == 0);
+	CHECK(e.n == 2 && strcmp(dcf_get(&e, "Version"), "1.0") == 0);
+	CHECK(buf_avail(&b) == 0);
+	dcf_free(&e);
+	/* Every truncation fails cleanly. */
+	for (cut = 0; cut + 1 < b.len; cut++) {
+		struct buf v;
+
+		buf_view(&v, b.data, cut);
+		CHECK(dcf_unpack(&v, &e) == -1 && e.n == 0);
+	}
+	buf_release(&b);
+	/* A repeated or empty name, from a role that lies. */
+	CHECK(dcf_add(&d, "Package", "beta") == 0);
+	buf_init(&b, 4096);
+	CHECK(dcf_pack(&d, &b) == 0);
+	CHECK(dcf_unpack(&b, &e) == -1);
+	buf_release(&b);
+	dcf_free(&d);
+	CHECK(dcf_add(&d, "", "x") == 0);
+	buf_init(&b, 4096);
+	CHECK(dcf_pack(&d, &b) == 0);
+	CHECK(dcf_unpack(&b, &e) == -1);
+	buf_release(&b);
+	dcf_free(&d);
+	/* More fields than allowed. */
+	buf_init(&b, 64);
+	buf_put_u32(&b, DCF_MAX_FIELDS + 1);
+	CHECK(dcf_unpack(&b, &e) == -1);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -717,5 +760,6 @@ main(void)
 	RUN(test_packages_normalize);
 	RUN(test_packages_row);
 	RUN(test_packages_entries);
+	RUN(test_pack_unpack);
 	TEST_EXIT();
 }
