@@ -160,6 +160,12 @@ static const struct conf_key conf_keys[] = {
 	    1, 86400, NULL, "time without progress while sending a response" },
 	{ "http.access_log", T_BOOL(access_log), "false", 0, 1, NULL,
 	    "log one line per request" },
+	{ "http.no_warning", T_BOOL(no_warning), "false", 0, 1, NULL,
+	    "no start-up warning about serving plain HTTP" },
+
+	{ "http_redirect.listen", T_LIST(redirect_listen), "", 0, 0,
+	    valid_listen,
+	    "addresses that only redirect to https:// (301, same path)" },
 
 	{ "store.max_package_size", T_SIZE(max_package_size), "512m",
 	    1024, 2147483647, NULL,

@@ -54,6 +54,9 @@ struct airlock_conf {
 	int body_timeout;	/* http.body_timeout, seconds */
 	int send_timeout;	/* http.send_timeout, seconds */
 	int access_log;		/* http.access_log */
+	int no_warning;		/* http.no_warning */
+	/* http_redirect */
+	struct strlist redirect_listen;	/* http_redirect.listen */
 	/* store */
 	int max_package_size;	/* store.max_package_size, bytes */
 	int max_unpacked_size;	/* store.max_unpacked_size, bytes */

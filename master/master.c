@@ -75,6 +75,7 @@ static struct {
 	gid_t gid;
 	int unprivileged;	/* started as non-root */
 	struct listeners ls;
+	struct listeners rls;	/* http_redirect.listen: redirect only */
 	int loadfd;		/* the shared load table, for workers */
 	struct load_table *load;
 	int epfd;
@@ -235,11 +236,16 @@ send_config(struct child *c, int idx)
 		return -1;
 	}
 	if (c->role == ROLE_WORKER) {
-		int fds[LISTEN_MAX + 1];
+		/* Listening sockets, then redirect-only ones, then the load. */
+		int fds[IPC_MAX_FDS], n = 0;
+		size_t i;
 
-		memcpy(fds, m.ls.fds, sizeof(int) * m.ls.n);
-		fds[m.ls.n] = m.loadfd;
-		r = ipc_send(&c->ch, IPC_CONFIG, &b, fds, (int)m.ls.n + 1);
+		for (i = 0; i < m.ls.n; i++)
+			fds[n++] = m.ls.fds[i];
+		for (i = 0; i < m.rls.n; i++)
+			fds[n++] = m.rls.fds[i];
+		fds[n++] = m.loadfd;
+		r = ipc_send(&c->ch, IPC_CONFIG, &b, fds, n);
 	} else
 		r = ipc_send(&c->ch, IPC_CONFIG, &b, NULL, 0);
 	buf_release(&b);
@@ -635,7 +641,15 @@ reload(void)
 		free(nc->static_dir);
 		nc->static_dir = strdup(m.conf->static_dir);
 	}
-	if (listen_rebind(&m.ls, &nc->listen) != 0) {
+	if (m.ls.n + nc->redirect_listen.n + 1 > IPC_MAX_FDS) {
+		log_error("reload failed: more than %d listening addresses",
+		    IPC_MAX_FDS - 1);
+		conf_free(nc);
+		notify_send("READY=1");
+		return;
+	}
+	if (listen_rebind(&m.ls, &nc->listen) != 0 ||
+	    listen_rebind(&m.rls, &nc->redirect_listen) != 0) {
 		log_error("reload failed: cannot bind the new http.listen; "
 		    "keeping the running configuration");
 		conf_free(nc);
@@ -674,6 +688,7 @@ begin_stop(void)
 	    m.conf->shutdown_timeout);
 	notify_send("STOPPING=1");
 	listen_close(&m.ls);
+	listen_close(&m.rls);
 	for (c = m.children; c != NULL; c = c->next) {
 		if (c->dead)
 			continue;
@@ -871,6 +886,17 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 		    "socket activation");
 		return 1;
 	}
+	if (listen_bind(&m.rls, &m.conf->redirect_listen) != 0)
+		return 1;
+	if (m.ls.n + m.rls.n + 1 > IPC_MAX_FDS) {
+		log_error("more than %d listening addresses in all",
+		    IPC_MAX_FDS - 1);
+		return 1;
+	}
+	if (!m.conf->no_warning)
+		log_warn("serving plain HTTP: tokens, passwords and packages "
+		    "cross the network in clear; terminate TLS in front of "
+		    "airlockd, or set http.no_warning = true to silence this");
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

@@ -107,7 +107,7 @@ build_policy(struct buf *b, const struct airlock_conf *conf,
 
 int
 server_init(struct server *s, const struct airlock_conf *conf,
-    const int *lfds, int nlfds, struct ipc_chan *ch)
+    const int *lfds, int nlfds, int nredirect, struct ipc_chan *ch)
 {
 	struct epoll_event ev;
 	int i;
@@ -118,6 +118,7 @@ server_init(struct server *s, const struct airlock_conf *conf,
 	s->lim.max_headers = (size_t)conf->max_headers;
 	s->ch = ch;
 	s->nlfds = nlfds;
+	s->redirect_from = nlfds - nredirect;
 	memcpy(s->lfds, lfds, sizeof(int) * (size_t)nlfds);
 	if (conf->hide_version)
 		snprintf(s->server_header, sizeof(s->server_header),
@@ -313,6 +314,47 @@ copy_view(char *dst, size_t dsz, const char *p, size_t n)
 	dst[o] = '\0';
 }
 
+/*
+ * An http_redirect listener answers everything with 301 to the same path
+ * and query over https: at server.address when it is an https:// URL,
+ * else at the host the client asked for (without its port).
+ */
+static void
+redirect_https(struct server *s, struct conn *c, const struct http_request *req)
+{
+	const struct http_str *host = http_header_get(req, "Host");
+	const char *addr = s->conf->address;
+	char h[256];
+	size_t n = 0;
+
+	if (strncmp(addr, "https://", 8) != 0) {
+		if (host != NULL) {
+			/* The parser let only host characters through. */
+			for (n = 0; n < host->n && n + 1 < sizeof(h); n++)
+				h[n] = host->p[n];
+			h[n] = '\0';
+			if (h[0] != '[' && strchr(h, ':') != NULL)
+				*strchr(h, ':') = '\0';
+			else if (h[0] == '[' && strstr(h, "]:") != NULL)
+				strstr(h, "]:")[1] = '\0';
+		}
+		if (n == 0) {
+			resp_simple(s, c, 400, "text/plain; charset=utf-8",
+			    "400 Bad Request: no Host to redirect to\n");
+			return;
+		}
+	}
+	resp_head(s, c, 301, "text/plain; charset=utf-8", 0);
+	if (strncmp(addr, "https://", 8) == 0)
+		resp_header(c, "Location", "%.*s%.*s", (int)(strlen(addr) -
+		    (addr[strlen(addr) - 1] == '/')), addr, (int)req->target.n,
+		    req->target.p);
+	else
+		resp_header(c, "Location", "https://%s%.*s", h,
+		    (int)req->target.n, req->target.p);
+	resp_end_head(c);
+}
+
 static void
 handle(struct server *s, struct conn *c, const struct http_request *req)
 {
@@ -337,7 +379,10 @@ handle(struct server *s, struct conn *c, const struct http_request *req)
 	}
 	if (req->content_length > 0)
 		c->discard = req->content_length;
-	route_request(s, c, req);
+	if (c->redirect)
+		redirect_https(s, c, req);
+	else
+		route_request(s, c, req);
 }
 
 static void
@@ -514,8 +559,9 @@ close:
 }
 
 static void
-accept_all(struct server *s, int lfd)
+accept_all(struct server *s, int idx)
 {
+	int lfd = s->lfds[idx];
 	struct sockaddr_storage ss;
 	struct epoll_event ev;
 	struct conn *c;
@@ -550,6 +596,7 @@ accept_all(struct server *s, int lfd)
 			continue;
 		}
 		c->fd = fd;
+		c->redirect = idx >= s->redirect_from;
 		c->state = C_READ;
 		buf_init(&c->in, (size_t)s->conf->max_header_size + 1);
 		buf_init(&c->out, 65536);
@@ -660,8 +707,7 @@ server_run(struct server *s)
 			} else if (tag >= EV_LISTEN_BASE &&
 			    tag < EV_LISTEN_BASE + IPC_MAX_FDS) {
 				if (!s->draining)
-					accept_all(s,
-					    s->lfds[tag - EV_LISTEN_BASE]);
+					accept_all(s, (int)(tag - EV_LISTEN_BASE));
 			} else if (tag >= EV_MAX_TAG) {
 				conn_run(s, evs[i].data.ptr, evs[i].events);
 			}

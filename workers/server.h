@@ -38,6 +38,7 @@ struct conn {
 	int http10;		/* answer keep-alive explicitly */
 	int head;		/* HEAD: no body */
 	int content;		/* a repository file: content header policy */
+	int redirect;		/* on an http_redirect listener */
 	long long discard;	/* request body bytes still to skip */
 	int64_t deadline_ms;
 	unsigned requests;	/* answered on this connection */
@@ -56,6 +57,7 @@ struct server {
 	int epfd;
 	int lfds[IPC_MAX_FDS];
 	int nlfds;
+	int redirect_from;	/* lfds[i >= this] only redirect to https */
 	struct ipc_chan *ch;
 	struct conn *conns;	/* every open connection */
 	struct fcache fc;	/* open files, shared by responses */
@@ -84,7 +86,7 @@ struct server {
 
 /* Sets up the loop; the listening fds stay the caller's until drain. */
 int server_init(struct server *s, const struct airlock_conf *conf,
-    const int *lfds, int nlfds, struct ipc_chan *ch);
+    const int *lfds, int nlfds, int nredirect, struct ipc_chan *ch);
 /* Maps the load table (fd is the caller's) for this worker's slot. */
 int server_load_init(struct server *s, int fd, int slot, int generation);
 /* Runs until drained; returns 0.  worker_ipc is called on IPC input. */

@@ -80,7 +80,10 @@ worker_main(void)
 		fatal("no listening sockets from the master");
 	fd_set_nonblock(IPC_FD);
 	srv.master_start = rc.master_start;
-	if (server_init(&srv, rc.conf, fds, nfds - 1, &ch) != 0)
+	if ((size_t)nfds - 1 < rc.conf->redirect_listen.n + 1)
+		fatal("fewer sockets from the master than configured");
+	if (server_init(&srv, rc.conf, fds, nfds - 1,
+	    (int)rc.conf->redirect_listen.n, &ch) != 0)
 		fatal("cannot set up the event loop: %s", strerror(errno));
 	if (server_load_init(&srv, fds[nfds - 1], (int)rc.slot,
 	    (int)rc.generation) != 0)

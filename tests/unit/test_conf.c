@@ -979,6 +979,8 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u64(&b, N(30));
 	buf_put_u64(&b, N(60));
 	buf_put_u32(&b, (uint32_t)N(0));
+	buf_put_u32(&b, (uint32_t)N(0));
+	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u64(&b, N(536870912));
 	buf_put_u64(&b, N(2146435072));
 #undef N
@@ -1031,7 +1033,11 @@ test_unpack_bad(void)
 	conf_free(d);
 	CHECK((d = unpack_with(25, 7)) == NULL);	/* access_log */
 	conf_free(d);
-	CHECK((d = unpack_with(26, 100)) == NULL);	/* package size */
+	CHECK((d = unpack_with(26, 2)) == NULL);	/* no_warning */
+	conf_free(d);
+	CHECK((d = unpack_with(27, 17)) == NULL);	/* redirect count */
+	conf_free(d);
+	CHECK((d = unpack_with(28, 100)) == NULL);	/* package size */
 	conf_free(d);
 
 	/* A string longer than any setting may be, and one with a NUL. */
