@@ -106,6 +106,7 @@ server = {
 http = {
 	listen = ["127.0.0.1:$APORT"];
 	static_dir = "$T/www";
+	no_warning = true;
 };
 EOF
 

@@ -29,7 +29,7 @@ now() { date +%s.%N; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$T/airlock.conf" <<CONF
 server = { data_dir = "$T/data"; workers = 1; log_level = "warn"; };
-http = { listen = ["127.0.0.1:$port"]; };
+http = { listen = ["127.0.0.1:$port"]; no_warning = true; };
 CONF
 "$ROOT/airlockd" -f "$T/airlock.conf" 2>"$T/log" &
 APID=$!
