@@ -83,9 +83,12 @@ id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Every version of the repository, sorted, the newest of each marked. */
-static struct ver *
-load_versions(sqlite3 *db, int64_t repo_id, size_t *np)
+/*
+ * Every version of the repository, sorted, the newest of each marked:
+ * 0 with *vp (NULL for none) and *np, or -1 on a database error.
+ */
+static int
+load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
 {
 	sqlite3_stmt *st;
 	struct ver *v = NULL, *nv, **byid = NULL, key, *kp;
@@ -96,7 +99,7 @@ load_versions(sqlite3 *db, int64_t repo_id, size_t *np)
 	    "v.sha256, b.md5, b.size, v.added_at FROM versions v "
 	    "JOIN blobs b ON b.sha256 = v.sha256 WHERE v.repo_id = ?");
 	if (st == NULL)
-		return NULL;
+		return -1;
 	sqlite3_bind_int64(st, 1, repo_id);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
@@ -156,14 +159,15 @@ load_versions(sqlite3 *db, int64_t repo_id, size_t *np)
 		goto fail;
 	sqlite3_finalize(st);
 	free(byid);
+	*vp = v;
 	*np = n;
-	return v;
+	return 0;
 fail:
 	log_error("publish: reading versions: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	free(byid);
 	vers_free(v, n);
-	return NULL;
+	return -1;
 }
 
 static int
@@ -482,19 +486,15 @@ publish_repo(sqlite3 *db, const char *data_dir, int64_t repo_id,
 	char dir[PATH_MAX], tmp[PATH_MAX + 32], final[PATH_MAX + 32];
 	sqlite3_stmt *st = NULL;
 	struct timespec t0, t1;
-	struct ver *v;
+	struct ver *v = NULL;
 	size_t n = 0, i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(res, 0, sizeof(*res));
-	if ((v = load_versions(db, repo_id, &n)) == NULL && n == 0) {
-		/* An empty repository publishes an empty index; an error not. */
-		if (sqlite3_errcode(db) != SQLITE_OK &&
-		    sqlite3_errcode(db) != SQLITE_DONE &&
-		    sqlite3_errcode(db) != SQLITE_ROW) {
-			snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
-			return -1;
-		}
+	/* An empty repository publishes an empty index; an error nothing. */
+	if (load_versions(db, repo_id, &v, &n) != 0) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		return -1;
 	}
 	res->created = time(NULL);
 	for (i = 0; i < n; i++) {

@@ -9,21 +9,8 @@
 # files and which version of a package is the newest: that code lives
 # elsewhere in airlock.
 #   KEEP=1 tests/e2e/packages_identical.sh   keeps the scratch directory
-set -u
 NAME=packages
-SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILDDIR=${BUILDDIR:-$SRCDIR}
-T=$(mktemp -d /tmp/airlock-packages.XXXXXX)
-trap '[ "${KEEP:-0}" = 1 ] || rm -rf "$T"' EXIT
-
-ok() { echo "ok - $NAME: $*"; }
-nok() { echo "not ok - $NAME: $*"; }
-check() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else nok "$_d"; fi
-}
-diag() { echo "# $*"; }
+. "$(dirname "$0")/../lib/harness.sh"
 # dcf FILE EOL LINE...: writes a DESCRIPTION, each line a printf format
 # (octal escapes for the bytes that matter, no '%') ended by EOL.
 dcf() {
