@@ -30,6 +30,8 @@ buf_release(struct buf *b)
 {
 	if (b == NULL)
 		return;
+	if (!b->view && b->wipe && b->data != NULL)
+		explicit_bzero(b->data, b->cap);
 	if (!b->view)
 		free(b->data);
 	memset(b, 0, sizeof(*b));
@@ -54,7 +56,15 @@ buf_view(struct buf *b, const void *p, size_t n)
 void
 buf_reset(struct buf *b)
 {
+	if (b->wipe && !b->view && b->data != NULL)
+		explicit_bzero(b->data, b->len);
 	b->off = b->len = 0;
+}
+
+void
+buf_set_wipe(struct buf *b)
+{
+	b->wipe = 1;
 }
 
 void
@@ -63,6 +73,8 @@ buf_compact(struct buf *b)
 	if (b->view || b->off == 0)
 		return;
 	memmove(b->data, b->data + b->off, b->len - b->off);
+	if (b->wipe)	/* the tail keeps a copy of what moved */
+		explicit_bzero(b->data + b->len - b->off, b->off);
 	b->len -= b->off;
 	b->off = 0;
 }
@@ -91,7 +103,16 @@ buf_reserve(struct buf *b, size_t n, uint8_t **p)
 		ncap = b->cap ? b->cap : 256;
 		while (ncap < need)
 			ncap = ncap > b->max / 2 ? b->max : ncap * 2;
-		if ((nd = realloc(b->data, ncap)) == NULL)
+		if (b->wipe) {
+			/* realloc would free the old block as it is. */
+			if ((nd = malloc(ncap)) == NULL)
+				return -1;
+			if (b->data != NULL) {
+				memcpy(nd, b->data, b->len);
+				explicit_bzero(b->data, b->cap);
+				free(b->data);
+			}
+		} else if ((nd = realloc(b->data, ncap)) == NULL)
 			return -1;
 		b->data = nd;
 		b->cap = ncap;
@@ -216,6 +237,8 @@ buf_get(struct buf *b, void *p, size_t n)
 	}
 	if (p != NULL && n > 0)
 		memcpy(p, b->data + b->off, n);
+	if (b->wipe && !b->view && n > 0)
+		explicit_bzero(b->data + b->off, n);
 	b->off += n;
 	return 0;
 }

@@ -18,6 +18,7 @@ struct buf {
 	size_t cap;	/* allocated size */
 	size_t max;	/* growth limit */
 	int view;	/* 1: data is borrowed and read-only */
+	int wipe;	/* 1: may hold secrets: no stale copy is left behind */
 };
 
 void buf_init(struct buf *b, size_t max);
@@ -27,6 +28,12 @@ void buf_free(struct buf *b);		/* buf_new's pair; NULL ok */
 /* A read-only view over foreign memory; buf_release is a no-op for it. */
 void buf_view(struct buf *b, const void *p, size_t n);
 void buf_reset(struct buf *b);
+/*
+ * Marks b as holding secrets (request heads with credentials): from then
+ * on, growing, compacting, consuming and releasing it zero what is left
+ * behind.
+ */
+void buf_set_wipe(struct buf *b);
 /* Moves unread bytes to the start of the storage. */
 void buf_compact(struct buf *b);
 
