@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,8 @@ static int valid_log_level(const char *, char *, size_t);
 static int valid_listen(const char *, char *, size_t);
 static int valid_frame(const char *, char *, size_t);
 static int valid_header(const char *, char *, size_t);
+static int valid_same_site(const char *, char *, size_t);
+static int valid_audit_format(const char *, char *, size_t);
 
 /*
  * The type of an entry and its field's offset, checked against the field's
@@ -133,6 +136,14 @@ static const struct conf_key conf_keys[] = {
 	{ "server.custom_header", T_LIST(custom_header), "", 0, 0,
 	    valid_header,
 	    "\"Name: value\" headers on every response; built-in ones win" },
+	{ "server.same_site", T_STR(same_site), "None", 0, 0,
+	    valid_same_site,
+	    "SameSite of the session cookie: None (and a -legacy cookie "
+	    "without it), Lax or Strict" },
+	{ "server.web_sudo_mode", T_BOOL(web_sudo_mode), "true", 0, 1, NULL,
+	    "sensitive changes from the web need the password again" },
+	{ "server.web_sudo_mode_duration", T_DURATION(web_sudo_mode_duration),
+	    "10m", 1, 86400, NULL, "how long a re-entered password counts" },
 
 	{ "http.listen", T_LIST(listen), "127.0.0.1:8080", 0, 0,
 	    valid_listen,
@@ -162,6 +173,8 @@ static const struct conf_key conf_keys[] = {
 	    "log one line per request" },
 	{ "http.no_warning", T_BOOL(no_warning), "false", 0, 1, NULL,
 	    "no start-up warning about serving plain HTTP" },
+	{ "http.force_secure", T_BOOL(force_secure), "false", 0, 1, NULL,
+	    "Secure cookies over plain HTTP (TLS ends at a proxy)" },
 
 	{ "http_redirect.listen", T_LIST(redirect_listen), "", 0, 0,
 	    valid_listen,
@@ -173,6 +186,36 @@ static const struct conf_key conf_keys[] = {
 	{ "store.max_unpacked_size", T_SIZE(max_unpacked_size), "2047m",
 	    1024, 2147483647, NULL,
 	    "largest sum of a package's unpacked member sizes" },
+
+	{ "authentication.lifetime", T_DURATION(auth_lifetime), "24h",
+	    1, 31536000, NULL,
+	    "a browser session ends this long after login, used or not" },
+	{ "authentication.inactivity", T_DURATION(auth_inactivity), "8h",
+	    1, 31536000, NULL, "... or this long after its last request" },
+	{ "authentication.cookie_sweep_duration",
+	    T_DURATION(auth_sweep), "1h", 1, 86400, NULL,
+	    "how often expired sessions are removed" },
+	{ "authentication.challenge_response_enabled", T_BOOL(auth_captcha),
+	    "false", 0, 1, NULL,
+	    "a CAPTCHA (image and audio) on the login form" },
+	{ "authentication.delay_after", T_INT(auth_delay_after), "3",
+	    1, 1000, NULL,
+	    "failed logins (per account, per address) before delays start" },
+	{ "authentication.delay_max", T_DURATION(auth_delay_max), "1m",
+	    1, 86400, NULL, "longest delay between failed logins" },
+	{ "authentication.lockout_after", T_INT(auth_lockout_after), "10",
+	    1, 10000, NULL, "failed logins that lock an account or address" },
+	{ "authentication.lockout_duration", T_DURATION(auth_lockout_duration),
+	    "15m", 1, 604800, NULL, "how long a lockout lasts" },
+	{ "authentication.cache", T_DURATION(auth_cache), "5s", 0, 60, NULL,
+	    "how long workers may reuse an answer about a token or session: "
+	    "a revoked one stops working within this" },
+
+	{ "audit.format", T_STR(audit_format), "none", 0, 0,
+	    valid_audit_format,
+	    "a copy of each audit record in audit.file: none, CSV or JSON" },
+	{ "audit.file", T_STR(audit_file), "", 0, 0, valid_opt_path,
+	    "the audit copy (an absolute path)" },
 };
 
 #undef FIELD
@@ -285,6 +328,34 @@ valid_frame(const char *s, char *why, size_t n)
 	if (strcmp(s, "DENY") != 0 && strcmp(s, "SAMEORIGIN") != 0 &&
 	    strcmp(s, "NONE") != 0) {
 		errf(why, n, "\"%s\": expected DENY, SAMEORIGIN or NONE",
+		    str_vis(vb, sizeof(vb), s));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+valid_same_site(const char *s, char *why, size_t n)
+{
+	char vb[VIS_MAX];
+
+	if (strcmp(s, "None") != 0 && strcmp(s, "Lax") != 0 &&
+	    strcmp(s, "Strict") != 0) {
+		errf(why, n, "\"%s\": expected None, Lax or Strict",
+		    str_vis(vb, sizeof(vb), s));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+valid_audit_format(const char *s, char *why, size_t n)
+{
+	char vb[VIS_MAX];
+
+	if (strcasecmp(s, "none") != 0 && strcasecmp(s, "CSV") != 0 &&
+	    strcasecmp(s, "JSON") != 0) {
+		errf(why, n, "\"%s\": expected none, CSV or JSON",
 		    str_vis(vb, sizeof(vb), s));
 		return -1;
 	}
@@ -1405,6 +1476,12 @@ conf_check(const struct airlock_conf *c, char *err, size_t errlen)
 				return -1;
 			}
 		}
+	}
+	if (strcasecmp(c->audit_format, "none") != 0 &&
+	    c->audit_file[0] == '\0') {
+		errf(err, errlen, "audit.format is %s but audit.file is not "
+		    "set", c->audit_format);
+		return -1;
 	}
 	return 0;
 }

@@ -41,6 +41,9 @@ struct airlock_conf {
 	char *frame_options_content;	/* server.frame_options_content */
 	char *frame_options_dashboard;	/* server.frame_options_dashboard */
 	struct strlist custom_header;	/* server.custom_header */
+	char *same_site;	/* server.same_site: None|Lax|Strict */
+	int web_sudo_mode;	/* server.web_sudo_mode */
+	int web_sudo_mode_duration;	/* server.web_sudo_mode_duration, s */
 	/* http */
 	struct strlist listen;	/* http.listen: "addr:port" / "[v6]:port" */
 	char *static_dir;	/* http.static_dir: served at /, "" = none */
@@ -55,11 +58,25 @@ struct airlock_conf {
 	int send_timeout;	/* http.send_timeout, seconds */
 	int access_log;		/* http.access_log */
 	int no_warning;		/* http.no_warning */
+	int force_secure;	/* http.force_secure */
 	/* http_redirect */
 	struct strlist redirect_listen;	/* http_redirect.listen */
 	/* store */
 	int max_package_size;	/* store.max_package_size, bytes */
 	int max_unpacked_size;	/* store.max_unpacked_size, bytes */
+	/* authentication (durations in seconds) */
+	int auth_lifetime;		/* authentication.lifetime */
+	int auth_inactivity;		/* authentication.inactivity */
+	int auth_sweep;			/* authentication.cookie_sweep_duration */
+	int auth_captcha;		/* authentication.challenge_response_enabled */
+	int auth_delay_after;		/* authentication.delay_after */
+	int auth_delay_max;		/* authentication.delay_max */
+	int auth_lockout_after;		/* authentication.lockout_after */
+	int auth_lockout_duration;	/* authentication.lockout_duration */
+	int auth_cache;			/* authentication.cache */
+	/* audit */
+	char *audit_format;	/* audit.format: none|CSV|JSON */
+	char *audit_file;	/* audit.file, "" = none */
 };
 
 /* A configuration with every default filled in; NULL on allocation failure. */

@@ -26,6 +26,17 @@
  *   CTL_REQUEST  a JSON command from airlockctl; fds: package files
  *   CTL_REPLY    u8 last, then a piece of the JSON answer; the pieces of
  *           one answer are sent in order and the last one says so
+ *   AUTH_LINK  u32 worker slot; fd: one end of a new worker <-> auth
+ *           socketpair (the master makes one per worker whenever both
+ *           are up; a worker drops its old link for the new one)
+ *   AUTH_REQ   a worker asks auth (common/authmsg.h): u64 id, u8 op,
+ *           u32 n, n times bytes (u32 length + bytes)
+ *   AUTH_REP   the answer: u64 id (the same), u8 status, u32 n, n bytes
+ *   AUTH_CTL   u64 id, str JSON: an airlockctl command auth owns (users,
+ *           groups, tokens), with the caller's description added
+ *   AUTH_CTL_REPLY  u64 id, str JSON answer
+ *   AUDIT      str action, u64 user id, str user description, str event
+ *           description: auth's events, recorded by the master
  */
 #ifndef AIRLOCK_IPC_MSGS_H
 #define AIRLOCK_IPC_MSGS_H
@@ -47,6 +58,13 @@
 	X(INSPECT, 9, R_MASTER, R_INSPECT, 1, 1, 4200, S_RUN)                \
 	X(INSPECTED, 10, R_INSPECT, R_MASTER, 0, 0, 65536, S_RUN)            \
 	X(CTL_REQUEST, 11, R_CTL, R_MASTER, 0, 16, 65536, S_RUN)             \
-	X(CTL_REPLY, 12, R_MASTER, R_CTL, 0, 0, 65536, S_RUN)
+	X(CTL_REPLY, 12, R_MASTER, R_CTL, 0, 0, 65536, S_RUN)             \
+	X(AUTH_LINK, 13, R_MASTER, R_WORKER | R_AUTH, 1, 1, 4,               \
+	    S_RUN | S_DRAIN)                                                 \
+	X(AUTH_REQ, 14, R_WORKER, R_AUTH, 0, 0, 16384, S_RUN)               \
+	X(AUTH_REP, 15, R_AUTH, R_WORKER, 0, 0, 65536, S_RUN)               \
+	X(AUTH_CTL, 16, R_MASTER, R_AUTH, 0, 0, 65536, S_RUN)               \
+	X(AUTH_CTL_REPLY, 17, R_AUTH, R_MASTER, 0, 0, 65536, S_RUN)         \
+	X(AUDIT, 18, R_AUTH, R_MASTER, 0, 0, 16384, S_RUN)
 
 #endif

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "control.h"
 #include "db.h"
 #include "dcf.h"
@@ -60,6 +61,12 @@ struct conn {
 	int copying;		/* a copier thread runs for this request */
 	int copied;		/* it is done (set by it, read under ctl.lock) */
 	int closing;		/* the peer left while copying: free when done */
+	char actor[160];	/* who, for the audit trail */
+	/* The copier's settings: a reload may free ctl.conf under it. */
+	char data_dir[PATH_MAX];
+	uint64_t max_size;
+	uint64_t auth_id;	/* the AUTH_CTL it waits for, 0: none */
+	pid_t auth_pid;		/* sent to this auth process */
 	struct conn *next;
 };
 
@@ -77,6 +84,7 @@ static struct {
 	struct conn *conns;
 	unsigned nconns;
 	uint64_t next_job;
+	uint64_t next_auth;
 	/*
 	 * The jobs the inspect role has, oldest first (it answers in order):
 	 * a window of them, so it never waits for the master.  conn is NULL
@@ -92,6 +100,12 @@ static struct {
     .evfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void inspect_next(void);
+
+void
+control_reconf(const struct airlock_conf *conf)
+{
+	ctl.conf = conf;
+}
 
 int
 control_init(const struct airlock_conf *conf, sqlite3 *db, int epfd,
@@ -194,6 +208,49 @@ reply_error(struct conn *c, const char *fmt, ...)
 	reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
 }
 
+/* A group name, as auth takes them. */
+static int
+group_name_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 63 || s[0] == '.' || s[0] == '_' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* public, authenticated, or group:NAME[,group:NAME…]. */
+static int
+access_valid(const char *s, char *why, size_t whylen)
+{
+	const char *p, *e;
+
+	if (strcmp(s, "public") == 0 || strcmp(s, "authenticated") == 0)
+		return 0;
+	if (strlen(s) > 900)
+		goto bad;
+	for (p = s; ; p = e + 1) {
+		if (strncmp(p, "group:", 6) != 0)
+			goto bad;
+		p += 6;
+		e = strchr(p, ',');
+		if (!group_name_valid(p, e ? (size_t)(e - p) : strlen(p)))
+			goto bad;
+		if (e == NULL)
+			return 0;
+	}
+bad:
+	snprintf(why, whylen, "'%s' is not an access rule: public, "
+	    "authenticated, or group:NAME[,group:NAME...]", s);
+	return -1;
+}
+
 static int
 repo_name_valid(const char *s)
 {
@@ -233,6 +290,8 @@ cmd_repo_create(struct conn *c, json_t *req)
 {
 	const char *name = json_string_value(json_object_get(req, "name"));
 	const char *kind = json_string_value(json_object_get(req, "kind"));
+	const char *access = json_string_value(json_object_get(req, "access"));
+	char why[256];
 	sqlite3_stmt *st;
 
 	if (name == NULL || !repo_name_valid(name)) {
@@ -246,12 +305,18 @@ cmd_repo_create(struct conn *c, json_t *req)
 		reply_error(c, "kind must be local or cran");
 		return;
 	}
+	if (access == NULL)
+		access = "public";
+	if (access_valid(access, why, sizeof(why)) != 0) {
+		reply_error(c, "%s", why);
+		return;
+	}
 	if (db_repo_id(ctl.db, name, NULL, 0) >= 0) {
 		reply_error(c, "repository '%s' exists already", name);
 		return;
 	}
-	st = db_prepare(ctl.db, "INSERT INTO repos (name, kind, created_at) "
-	    "VALUES (?, ?, ?)");
+	st = db_prepare(ctl.db, "INSERT INTO repos (name, kind, created_at, "
+	    "access) VALUES (?, ?, ?, ?)");
 	if (st == NULL) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		return;
@@ -259,6 +324,7 @@ cmd_repo_create(struct conn *c, json_t *req)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(st, 4, access, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		sqlite3_finalize(st);
@@ -268,8 +334,10 @@ cmd_repo_create(struct conn *c, json_t *req)
 	publish_write_list(ctl.db, ctl.conf->data_dir,
 	    sqlite3_last_insert_rowid(ctl.db), name);
 	log_info("control: repository %s (%s) created", name, kind);
-	reply(c, json_pack("{s:b, s:{s:s, s:s}}", "ok", 1, "repo", "name",
-	    name, "kind", kind));
+	audit_record("add_repository", 0, c->actor, "%s created repository "
+	    "%s (%s, access %s)", c->actor, name, kind, access);
+	reply(c, json_pack("{s:b, s:{s:s, s:s, s:s}}", "ok", 1, "repo", "name",
+	    name, "kind", kind, "access", access));
 }
 
 static void
@@ -285,7 +353,7 @@ cmd_repo_list(struct conn *c)
 	    "(SELECT COUNT(*) FROM snapshots s WHERE s.repo_id = r.id "
 	    "  AND s.state = 'published'), "
 	    "(SELECT MAX(id) FROM snapshots s WHERE s.repo_id = r.id "
-	    "  AND s.state = 'published') "
+	    "  AND s.state = 'published'), r.access "
 	    "FROM repos r ORDER BY r.name");
 	if (st == NULL) {
 		json_decref(repos);
@@ -294,9 +362,10 @@ cmd_repo_list(struct conn *c)
 	}
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(repos, json_pack(
-		    "{s:s, s:s, s:I, s:I, s:I, s:I, s:o}",
+		    "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}",
 		    "name", (const char *)sqlite3_column_text(st, 0),
 		    "kind", (const char *)sqlite3_column_text(st, 1),
+		    "access", (const char *)sqlite3_column_text(st, 7),
 		    "created", (json_int_t)sqlite3_column_int64(st, 2),
 		    "versions", (json_int_t)sqlite3_column_int64(st, 3),
 		    "packages", (json_int_t)sqlite3_column_int64(st, 4),
@@ -327,6 +396,9 @@ cmd_publish(struct conn *c, json_t *req)
 	log_info("published %s: snapshot %lld, %u packages, %u archived, "
 	    "%.3fs", name, (long long)res.id, res.packages, res.archived,
 	    res.seconds);
+	audit_record("publish_snapshot", 0, c->actor, "%s published snapshot "
+	    "%lld of %s (%u packages, %u archived)", c->actor,
+	    (long long)res.id, name, res.packages, res.archived);
 	reply(c, json_pack("{s:b, s:{s:I, s:I, s:i, s:i, s:f}}", "ok", 1,
 	    "snapshot", "id", (json_int_t)res.id, "created",
 	    (json_int_t)res.created, "packages", (int)res.packages,
@@ -388,7 +460,172 @@ cmd_snapshot_prune(struct conn *c, json_t *req)
 	}
 	ctl.ops->published(name);
 	log_info("pruned %d snapshot(s) of %s", n, name);
+	if (n > 0)
+		audit_record("prune_snapshot", 0, c->actor, "%s pruned %d "
+		    "snapshot(s) of %s, keeping %lld", c->actor, n, name,
+		    (long long)json_integer_value(k));
 	reply(c, json_pack("{s:b, s:i}", "ok", 1, "removed", n));
+}
+
+static void
+cmd_repo_access(struct conn *c, json_t *req)
+{
+	const char *rule = json_string_value(json_object_get(req, "access"));
+	const char *name;
+	sqlite3_stmt *st;
+	char why[256];
+	int64_t id;
+
+	if ((id = need_repo(c, req, &name, NULL, 0)) < 0)
+		return;
+	if (rule == NULL || access_valid(rule, why, sizeof(why)) != 0) {
+		reply_error(c, "%s", rule ? why : "no access rule given");
+		return;
+	}
+	if (db_begin(ctl.db) != 0 || (st = db_prepare(ctl.db, "UPDATE repos "
+	    "SET access = ? WHERE id = ?")) == NULL) {
+		db_rollback(ctl.db);
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		return;
+	}
+	sqlite3_bind_text(st, 1, rule, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) != SQLITE_DONE ||
+	    audit_record("edit_repository_access", 0, c->actor, "%s set the "
+	    "access of %s to %s", c->actor, name, rule) < 0 ||
+	    db_commit(ctl.db) != 0) {
+		sqlite3_finalize(st);
+		db_rollback(ctl.db);
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		return;
+	}
+	sqlite3_finalize(st);
+	if (publish_write_list(ctl.db, ctl.conf->data_dir, id, name) != 0) {
+		reply_error(c, "recorded, but the store could not be updated: "
+		    "see the log");
+		return;
+	}
+	ctl.ops->published(name);
+	log_info("control: access of %s is now %s", name, rule);
+	reply(c, json_pack("{s:b, s:s, s:s}", "ok", 1, "repo", name,
+	    "access", rule));
+}
+
+static int
+dump_line(void *arg, const char *line, size_t len)
+{
+	return buf_put(arg, line, len);
+}
+
+static void
+cmd_audit_dump(struct conn *c, json_t *req)
+{
+	const char *fmt = json_string_value(json_object_get(req, "format"));
+	const char *since = json_string_value(json_object_get(req, "since"));
+	const char *until = json_string_value(json_object_get(req, "until"));
+	int64_t from = 0, to = 0, n;
+	struct buf b;
+	json_t *j;
+
+	if ((since && audit_parse_time(since, &from) != 0) ||
+	    (until && audit_parse_time(until, &to) != 0)) {
+		reply_error(c, "times look like 2026-11-23, "
+		    "2026-11-23T19:14:53Z or unix seconds");
+		return;
+	}
+	buf_init(&b, (size_t)1 << 30);
+	n = audit_dump(ctl.db, fmt && strcmp(fmt, "json") == 0 ? AUDIT_JSON :
+	    AUDIT_CSV, from, to, dump_line, &b);
+	if (n < 0) {
+		buf_release(&b);
+		reply_error(c, "cannot read the audit trail: see the log");
+		return;
+	}
+	j = json_pack("{s:b, s:I, s:s%}", "ok", 1, "records", (json_int_t)n,
+	    "text", b.len ? (const char *)b.data : "", b.len);
+	buf_release(&b);
+	reply(c, j);
+}
+
+static void
+cmd_audit_verify(struct conn *c)
+{
+	int64_t checked = 0;
+	char why[512] = "";
+	int r = audit_verify(ctl.db, &checked, why, sizeof(why));
+
+	if (r < 0)
+		reply_error(c, "cannot read the audit trail: see the log");
+	else
+		reply(c, json_pack("{s:b, s:b, s:I, s:s}", "ok", 1, "intact",
+		    r == 0, "records", (json_int_t)checked, "problem", why));
+}
+
+/* Users, groups and tokens live in auth: the command goes there. */
+static void
+cmd_auth(struct conn *c, json_t *req)
+{
+	char *text;
+	struct buf b;
+
+	json_object_set_new(req, "actor", json_string(c->actor));
+	if ((text = json_dumps(req, JSON_COMPACT)) == NULL) {
+		reply_error(c, "out of memory");
+		return;
+	}
+	buf_init(&b, IPC_MAX_PAYLOAD);
+	c->auth_id = ++ctl.next_auth;
+	if (buf_put_u64(&b, c->auth_id) != 0 || buf_put_str(&b, text) != 0) {
+		c->auth_id = 0;
+		reply_error(c, "request too long");
+	} else if (ctl.ops->auth(&b, &c->auth_pid) != 0) {
+		c->auth_id = 0;
+		reply_error(c, "the auth role is not running (%s): see the "
+		    "log", strerror(errno));
+	}
+	explicit_bzero(text, strlen(text));	/* it may hold a password */
+	free(text);
+	explicit_bzero(b.data, b.len);
+	buf_release(&b);
+}
+
+int
+control_auth_reply(struct ipc_msg *msg)
+{
+	json_error_t jerr;
+	struct conn *c;
+	char *text = NULL;
+	uint64_t id;
+	json_t *j;
+
+	if (buf_get_u64(&msg->payload, &id) != 0 ||
+	    buf_get_str(&msg->payload, &text, IPC_MAX_PAYLOAD) != 0)
+		return -1;
+	for (c = ctl.conns; c != NULL && c->auth_id != id; c = c->next)
+		;
+	if (c != NULL && id != 0) {
+		c->auth_id = 0;
+		if ((j = json_loads(text, 0, &jerr)) == NULL)
+			reply_error(c, "auth answered nonsense");
+		else
+			reply(c, j);
+	}
+	explicit_bzero(text, strlen(text));	/* it may hold a new token */
+	free(text);
+	return 0;
+}
+
+void
+control_auth_gone(pid_t pid)
+{
+	struct conn *c;
+
+	for (c = ctl.conns; c != NULL; c = c->next)
+		if (c->auth_id != 0 && c->auth_pid == pid) {
+			c->auth_id = 0;
+			reply_error(c, "the auth role died before answering: "
+			    "see the log");
+		}
 }
 
 /*
@@ -542,9 +779,14 @@ commit_batch(struct conn *c)
 		goto fail;
 	for (i = 0; i < c->njobs; i++) {
 		j = &c->jobs[i];
-		if (j->ig.ok && j->ig.added)
+		if (j->ig.ok && j->ig.added) {
 			log_info("add %s: %s %s (%s)", c->repo, j->ig.package,
 			    j->ig.version, j->ig.sha256);
+			audit_record("upload_package", 0, c->actor,
+			    "%s added %s %s to %s (%s, sha256 %s)", c->actor,
+			    j->ig.package, j->ig.version, c->repo, j->ig.name,
+			    j->ig.sha256);
+		}
 	}
 	return;
 fail:
@@ -608,8 +850,8 @@ copier(void *arg)
 
 		if (j->src == -1)
 			continue;
-		j->fd = store_receive(ctl.conf->data_dir, j->src,
-		    (uint64_t)ctl.conf->max_package_size, &j->ig);
+		j->fd = store_receive(c->data_dir, j->src, c->max_size,
+		    &j->ig);
 		close(j->src);
 		j->src = -1;
 	}
@@ -711,6 +953,8 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 		msg->fds[i] = -1;	/* the copier's now */
 	}
 	ipc_msg_close_fds(msg);
+	snprintf(c->data_dir, sizeof(c->data_dir), "%s", ctl.conf->data_dir);
+	c->max_size = (uint64_t)ctl.conf->max_package_size;
 	c->copying = 1;
 	if (pthread_create(&c->copier, NULL, copier, c) != 0) {
 		copier(c);
@@ -910,7 +1154,7 @@ on_request(struct conn *c, struct ipc_msg *msg)
 	const char *cmd;
 	json_t *req;
 
-	if (c->jobs != NULL) {
+	if (c->jobs != NULL || c->auth_id != 0) {
 		ipc_msg_close_fds(msg);
 		reply_error(c, "one request at a time");
 		return;
@@ -925,6 +1169,16 @@ on_request(struct conn *c, struct ipc_msg *msg)
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	log_debug("control: uid %u: %s", (unsigned)c->uid, cmd ? cmd : "?");
+	{
+		/* The operator airlockctl names (sudo's user), as a label. */
+		const char *op = json_string_value(json_object_get(req,
+		    "operator"));
+		char vb[64];
+
+		snprintf(c->actor, sizeof(c->actor), "%s (airlockctl, uid %u)",
+		    op && *op ? str_vis(vb, sizeof(vb), op) : "root",
+		    (unsigned)c->uid);
+	}
 	if (cmd != NULL && strcmp(cmd, "add") == 0) {
 		cmd_add(c, req, msg);
 		json_decref(req);
@@ -945,6 +1199,15 @@ on_request(struct conn *c, struct ipc_msg *msg)
 		cmd_snapshot_prune(c, req);
 	else if (strcmp(cmd, "package.list") == 0)
 		cmd_package_list(c, req);
+	else if (strcmp(cmd, "repo.access") == 0)
+		cmd_repo_access(c, req);
+	else if (strcmp(cmd, "audit.dump") == 0)
+		cmd_audit_dump(c, req);
+	else if (strcmp(cmd, "audit.verify") == 0)
+		cmd_audit_verify(c);
+	else if (strncmp(cmd, "user.", 5) == 0 ||
+	    strncmp(cmd, "group.", 6) == 0 || strncmp(cmd, "token.", 6) == 0)
+		cmd_auth(c, req);
 	else
 		reply_error(c, "unknown command '%s'", cmd);
 	json_decref(req);

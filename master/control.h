@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "ipc.h"
@@ -22,11 +23,15 @@ struct control_ops {
 	int (*inspect)(const struct buf *payload, int fd);
 	/* Tells every worker that a repository's snapshots changed. */
 	void (*published)(const char *repo);
+	/* Sends AUTH_CTL to the auth role (*pid: which one); -1 if down. */
+	int (*auth)(const struct buf *payload, pid_t *pid);
 };
 
 /* Binds the socket; -1 with the reason logged. */
 int control_init(const struct airlock_conf *conf, sqlite3 *db, int epfd,
     const struct control_ops *ops);
+/* The configuration was reloaded: conf replaces the old one. */
+void control_reconf(const struct airlock_conf *conf);
 /* An epoll event for the control socket or one of its connections. */
 void control_event(void *tag, uint32_t events);
 /*
@@ -36,6 +41,9 @@ void control_event(void *tag, uint32_t events);
 int control_inspected(struct ipc_msg *msg);
 void control_inspect_ready(void);
 void control_inspect_gone(const char *why);
+/* auth answered a command (-1: malformed), or died. */
+int control_auth_reply(struct ipc_msg *msg);
+void control_auth_gone(pid_t pid);
 /* Whether jobs wait for the inspect role (the master keeps it alive). */
 int control_busy(void);
 void control_close(void);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "audit.h"
 #include "db.h"
 #include "log.h"
 #include "util.h"
@@ -56,6 +57,24 @@ static const char *const migrations[] = {
 	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
 	"  latest INTEGER NOT NULL,"	/* 1: in PACKAGES, 0: in Archive/ */
 	"  PRIMARY KEY (snapshot_id, version_id)) WITHOUT ROWID;",
+
+	/*
+	 * 2: the audit trail (audit.c: ids without gaps, each record's hash
+	 * chained to the one before; no triggers, which root could drop:
+	 * audit_verify shows what was changed) and repository access rules
+	 * ("public", "authenticated" or "group:a,group:b").
+	 */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time_ms INTEGER NOT NULL,"			/* unix ms */
+	"  user_id INTEGER NOT NULL,"			/* 0: the system */
+	"  user_description TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  event_description TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE INDEX audit_time ON audit (time_ms);"
+	"ALTER TABLE repos ADD COLUMN access TEXT NOT NULL DEFAULT 'public';",
 };
 
 int
@@ -92,7 +111,14 @@ db_begin(sqlite3 *db)
 int
 db_commit(sqlite3 *db)
 {
-	return db_exec(db, "COMMIT");
+	if (db_exec(db, "COMMIT") != 0)
+		return -1;
+	/*
+	 * Audit records reach the file only once committed, so that one
+	 * rolled back with its transaction is never in it.
+	 */
+	audit_flush(db);
+	return 0;
 }
 
 void

@@ -1,8 +1,8 @@
 /*
  * db: the master's SQLite database, DATA_DIR/store.db (root only):
- * repositories, package versions, their files and snapshots.  The auth
- * role keeps its own database (DATA_DIR/db/auth.db), so neither process
- * can touch the other's tables.  The schema is versioned with
+ * repositories, package versions, their files and snapshots, and the
+ * audit trail (audit.c).  The auth role keeps its own database
+ * (DATA_DIR/db/auth.db), so neither process can touch the other's tables.  The schema is versioned with
  * PRAGMA user_version and migrated forward at start.
  */
 #ifndef AIRLOCK_DB_H
@@ -20,6 +20,7 @@ int db_exec(sqlite3 *db, const char *sql);
 /* A prepared statement, or NULL with the error logged. */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 int db_begin(sqlite3 *db);
+/* COMMIT, then the audit file gets the records it made durable. */
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);
 /* The id of a repository, -1 when there is none by that name. */

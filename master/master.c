@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -98,6 +99,16 @@ static struct {
 } m;
 
 static void spawn(struct slot *s, int idx);
+
+static int
+audit_format_parse(const char *s)
+{
+	if (strcasecmp(s, "CSV") == 0)
+		return AUDIT_CSV;
+	if (strcasecmp(s, "JSON") == 0)
+		return AUDIT_JSON;
+	return AUDIT_NONE;
+}
 static struct child *spawn_child(enum role role, int idx);
 
 struct airlock_conf *
@@ -410,6 +421,8 @@ reap(void)
 		} else {
 			log_debug("%s[%d] exited", role_name(c->role), (int)pid);
 		}
+		if (c->role == ROLE_AUTH)
+			control_auth_gone(c->pid);
 		if (c->slot >= 0 && m.slots[c->slot].c == c)
 			slot_died(&m.slots[c->slot], c, sigsys);
 		if (c == m.inspect) {
@@ -460,6 +473,46 @@ generation_ready(void)
 	return 1;
 }
 
+/* The auth role that workers should ask: slot 0's, once it is READY. */
+static struct child *
+auth_current(void)
+{
+	struct child *a = m.slots[0].c;
+
+	return a != NULL && !a->dead && a->ch.fd != -1 &&
+	    a->ch.state == S_RUN ? a : NULL;
+}
+
+/*
+ * Gives a worker and auth a socketpair of their own: the worker's
+ * questions about credentials never pass through the master.
+ */
+static void
+link_auth(struct child *w, struct child *a)
+{
+	struct buf b;
+	int sv[2];
+
+	if (w->dead || w->ch.fd == -1 || w->ch.state != S_RUN)
+		return;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_error("auth link for worker %d: %s", w->wslot,
+		    strerror(errno));
+		return;
+	}
+	buf_init(&b, 4);
+	buf_put_u32(&b, (uint32_t)w->wslot);
+	if (ipc_send(&a->ch, IPC_AUTH_LINK, &b, &sv[0], 1) != 0)
+		log_error("auth link for worker %d: %s", w->wslot,
+		    strerror(errno));
+	else if (ipc_send(&w->ch, IPC_AUTH_LINK, &b, &sv[1], 1) != 0)
+		log_error("auth link for worker %d: %s", w->wslot,
+		    strerror(errno));
+	buf_release(&b);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void
 on_ready(struct child *c)
 {
@@ -469,6 +522,14 @@ on_ready(struct child *c)
 		control_inspect_ready();
 		return;
 	}
+	if (c->role == ROLE_AUTH && c == auth_current()) {
+		struct child *w;
+
+		for (w = m.children; w != NULL; w = w->next)
+			if (w->role == ROLE_WORKER)
+				link_auth(w, c);
+	} else if (c->role == ROLE_WORKER && auth_current() != NULL)
+		link_auth(c, auth_current());
 	broadcast_state();
 	if (m.reloading && generation_ready()) {
 		/* New workers accept now; the old ones finish and go. */
@@ -484,6 +545,28 @@ on_ready(struct child *c)
 		    m.nslots - 1);
 		notify_send("READY=1\nSTATUS=serving");
 	}
+}
+
+/* An event from auth for the audit trail. */
+static int
+on_audit(struct ipc_msg *msg)
+{
+	char *action = NULL, *who = NULL, *ev = NULL;
+	uint64_t uid;
+	int r = -1;
+
+	if (buf_get_str(&msg->payload, &action, 64) == 0 &&
+	    buf_get_u64(&msg->payload, &uid) == 0 &&
+	    buf_get_str(&msg->payload, &who, 512) == 0 &&
+	    buf_get_str(&msg->payload, &ev, 4096) == 0 &&
+	    buf_avail(&msg->payload) == 0) {
+		audit_record(action, (int64_t)uid, who, "%s", ev);
+		r = 0;
+	}
+	free(action);
+	free(who);
+	free(ev);
+	return r;
 }
 
 static void
@@ -514,6 +597,20 @@ on_message(struct child *c)
 		case IPC_INSPECTED:
 			if (c != m.inspect || control_inspected(&msg) != 0) {
 				child_kill(c, "INSPECTED that answers nothing");
+				return;
+			}
+			break;
+		case IPC_AUDIT:
+			if (c->role != ROLE_AUTH || on_audit(&msg) != 0) {
+				child_kill(c, "malformed AUDIT");
+				return;
+			}
+			break;
+		case IPC_AUTH_CTL_REPLY:
+			if (c->role != ROLE_AUTH ||
+			    control_auth_reply(&msg) != 0) {
+				child_kill(c, "AUTH_CTL_REPLY that answers "
+				    "nothing");
 				return;
 			}
 			break;
@@ -599,7 +696,22 @@ ops_published(const char *repo)
 	buf_release(&b);
 }
 
-static const struct control_ops ops = { ops_inspect, ops_published };
+/* control's way to auth, for user, group and token commands. */
+static int
+ops_auth(const struct buf *payload, pid_t *pid)
+{
+	struct child *a = auth_current();
+
+	if (a == NULL) {
+		errno = ESRCH;
+		return -1;
+	}
+	*pid = a->pid;
+	return ipc_send_wait(&a->ch, IPC_AUTH_CTL, payload, NULL, 0);
+}
+
+static const struct control_ops ops = { ops_inspect, ops_published,
+    ops_auth };
 
 static void
 set_slots(void)
@@ -658,6 +770,7 @@ reload(void)
 	}
 	conf_free(m.conf);
 	m.conf = nc;
+	control_reconf(m.conf);
 	m.generation++;
 	/* Old workers keep accepting until the new ones are ready. */
 	for (c = m.children; c != NULL; c = c->next)
@@ -670,8 +783,23 @@ reload(void)
 	m.reload_deadline_ms = mono_ms() + READY_DEADLINE_MS;
 	for (i = 1; i < m.nslots; i++)
 		spawn(&m.slots[i], i);
-	if (m.slots[0].c == NULL)
-		spawn(&m.slots[0], 0);
+	/* A new auth takes the new settings; workers relink when it is up. */
+	if ((c = m.slots[0].c) != NULL) {
+		m.slots[0].c = NULL;
+		c->slot = -1;
+		if (c->ch.fd != -1 && c->ch.state == S_RUN)
+			ipc_send(&c->ch, IPC_SHUTDOWN, NULL, NULL, 0);
+		else
+			kill(c->pid, SIGTERM);
+	}
+	spawn(&m.slots[0], 0);
+	{
+		char err[512];
+
+		if (audit_init(m.db, audit_format_parse(m.conf->audit_format),
+		    m.conf->audit_file, err, sizeof(err)) != 0)
+			log_error("reload: audit: %s", err);
+	}
 	audit_event("reload", "master", getpid(), "configuration reloaded");
 }
 
@@ -868,9 +996,18 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 		return 1;
 	if (resolve_user() != 0 || prepare_dirs() != 0)
 		return 1;
-	audit_open(m.conf->data_dir);
-	if ((m.db = db_open(m.conf->data_dir)) == NULL ||
-	    store_init(m.conf->data_dir) != 0 ||
+	if ((m.db = db_open(m.conf->data_dir)) == NULL)
+		return 1;
+	{
+		char err[512];
+
+		if (audit_init(m.db, audit_format_parse(m.conf->audit_format),
+		    m.conf->audit_file, err, sizeof(err)) != 0) {
+			log_error("audit: %s", err);
+			return 1;
+		}
+	}
+	if (store_init(m.conf->data_dir) != 0 ||
 	    publish_recover(m.db, m.conf->data_dir) != 0)
 		return 1;
 	if (!have_listeners && listen_bind(&m.ls, &m.conf->listen) != 0)
@@ -942,10 +1079,10 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 		timers(mono_ms());
 	}
 	control_close();
-	sqlite3_close(m.db);
 	audit_event("stop", "master", getpid(), "stopped");
-	log_info("stopped");
 	audit_close();
+	sqlite3_close(m.db);
+	log_info("stopped");
 	conf_free(m.conf);
 	return 0;
 }

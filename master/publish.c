@@ -472,9 +472,32 @@ publish_write_list(sqlite3 *db, const char *data_dir, int64_t repo_id,
 	snprintf(path, sizeof(path), "%s/snapshots", dir);
 	unlink(tmp);
 	r = r == SQLITE_DONE && write_file(tmp, buf_ptr(&b), buf_avail(&b)) == 0 &&
-	    rename(tmp, path) == 0 && fsync_path(dir, 1) == 0 ? 0 : -1;
+	    rename(tmp, path) == 0 ? 0 : -1;
 	if (r != 0)
 		log_error("publish: cannot write %s: %s", path, strerror(errno));
+	/* Who may read it, for the workers: one line, the rule. */
+	buf_reset(&b);
+	if (r == 0 && (st = db_prepare(db, "SELECT access FROM repos WHERE "
+	    "id = ?")) != NULL) {
+		sqlite3_bind_int64(st, 1, repo_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			buf_putf(&b, "%s\n", sqlite3_column_text(st, 0));
+		else
+			r = -1;
+		sqlite3_finalize(st);
+		snprintf(tmp, sizeof(tmp), "%s/.access.tmp", dir);
+		snprintf(path, sizeof(path), "%s/access", dir);
+		unlink(tmp);
+		if (r != 0 || write_file(tmp, buf_ptr(&b), buf_avail(&b)) != 0 ||
+		    rename(tmp, path) != 0) {
+			log_error("publish: cannot write %s: %s", path,
+			    strerror(errno));
+			r = -1;
+		}
+	} else
+		r = -1;
+	if (r == 0 && fsync_path(dir, 1) != 0)
+		r = -1;
 	buf_release(&b);
 	return r;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,14 +41,29 @@ usage(void)
 	fprintf(stderr,
 	    "usage: airlockctl [-f config_file] [-o key=value]... [--json] command\n"
 	    "commands:\n"
-	    "  repo create NAME --kind local|cran\n"
+	    "  repo create NAME --kind local|cran [--access RULE]\n"
 	    "  repo list\n"
+	    "  repo access REPO public|authenticated|group:NAME[,group:NAME...]\n"
 	    "  add REPO FILE.tar.gz...\n"
 	    "  import REPO DIR\n"
 	    "  publish REPO\n"
 	    "  snapshot list REPO\n"
 	    "  snapshot prune REPO --keep N\n"
-	    "  package list REPO [SNAPSHOT]\n");
+	    "  package list REPO [SNAPSHOT]\n"
+	    "  user add NAME [--role viewer|publisher|admin] [--admin] "
+	    "[--password-stdin]\n"
+	    "  user edit NAME [--role ROLE] [--password | --password-stdin]\n"
+	    "  user lock|unlock|remove NAME\n"
+	    "  user list\n"
+	    "  group add|remove|members NAME\n"
+	    "  group add-member|remove-member GROUP USER\n"
+	    "  group list\n"
+	    "  token create --user USER [--scope repos:read|repos:write|admin] "
+	    "[--repo REPO]... [--expires 30d|never] [--label TEXT]\n"
+	    "  token list [--user USER]\n"
+	    "  token revoke ID\n"
+	    "  audit dump --csvlog|--jsonlog [--since TIME] [--until TIME]\n"
+	    "  audit verify\n");
 	exit(EX_USAGE);
 }
 
@@ -81,25 +97,34 @@ connect_master(const struct airlock_conf *c)
 static json_t *
 call(json_t *req, const int *fds, int nfds)
 {
-	char *text = json_dumps(req, JSON_COMPACT);
+	char *text;
 	struct ipc_msg msg;
 	struct buf b, all;
 	json_error_t jerr;
 	json_t *ans;
 	uint8_t last = 0;
+	const char *op = getenv("SUDO_USER");
 
+	/* For the audit trail: who typed it, as far as we can tell. */
+	if (op == NULL || *op == '\0')
+		op = getenv("LOGNAME");
+	if (op != NULL && *op != '\0')
+		json_object_set_new(req, "operator", json_string(op));
+	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	buf_init(&b, IPC_MAX_PAYLOAD);
 	if (text == NULL || buf_put(&b, text, strlen(text)) != 0) {
 		fprintf(stderr, "airlockctl: request too large\n");
 		exit(EX_USAGE);
 	}
+	explicit_bzero(text, strlen(text));	/* it may hold a password */
 	free(text);
 	if (ipc_send(&ch, IPC_CTL_REQUEST, &b, fds, nfds) != 0) {
 		fprintf(stderr, "airlockctl: lost airlockd: %s\n",
 		    strerror(errno));
 		exit(EX_UNREACHABLE);
 	}
+	explicit_bzero(b.data, b.len);
 	buf_release(&b);
 	buf_init(&all, (size_t)1 << 30);
 	while (!last) {
@@ -222,9 +247,9 @@ static int
 cmd_repo(int argc, char **argv)
 {
 	json_t *ans, *r;
-	struct table t = { NULL, 7, 0 };
+	struct table t = { NULL, 8, 0 };
 	char a[32], b[32], c[32], d[32], e[40];
-	const char *kind = NULL;
+	const char *kind = NULL, *access = NULL;
 	size_t i;
 	int rc;
 
@@ -232,12 +257,13 @@ cmd_repo(int argc, char **argv)
 		ans = call(json_pack("{s:s}", "cmd", "repo.list"), NULL, 0);
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);
-		table_add(&t, "NAME", "KIND", "PACKAGES", "VERSIONS",
+		table_add(&t, "NAME", "KIND", "ACCESS", "PACKAGES", "VERSIONS",
 		    "SNAPSHOTS", "LATEST", "CREATED");
 		json_array_foreach(json_object_get(ans, "repos"), i, r)
 			table_add(&t,
 			    json_string_value(json_object_get(r, "name")),
 			    json_string_value(json_object_get(r, "kind")),
+			    json_string_value(json_object_get(r, "access")),
 			    fmt_int(json_object_get(r, "packages"), a, sizeof(a)),
 			    fmt_int(json_object_get(r, "versions"), b, sizeof(b)),
 			    fmt_int(json_object_get(r, "snapshots"), c, sizeof(c)),
@@ -254,16 +280,33 @@ cmd_repo(int argc, char **argv)
 				kind = argv[++i];
 			else if (strncmp(argv[i], "--kind=", 7) == 0)
 				kind = argv[i] + 7;
+			else if (strcmp(argv[i], "--access") == 0 &&
+			    i + 1 < (size_t)argc)
+				access = argv[++i];
 			else
 				usage();
 		}
 		if (kind == NULL)
 			usage();
-		ans = call(json_pack("{s:s, s:s, s:s}", "cmd", "repo.create",
-		    "name", argv[2], "kind", kind), NULL, 0);
+		r = json_pack("{s:s, s:s, s:s}", "cmd", "repo.create", "name",
+		    argv[2], "kind", kind);
+		if (access != NULL)
+			json_object_set_new(r, "access", json_string(access));
+		ans = call(r, NULL, 0);
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);
-		printf("created %s repository %s\n", kind, argv[2]);
+		printf("created %s repository %s (access: %s)\n", kind, argv[2],
+		    json_string_value(json_object_get(json_object_get(ans,
+		    "repo"), "access")));
+		json_decref(ans);
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[1], "access") == 0) {
+		ans = call(json_pack("{s:s, s:s, s:s}", "cmd", "repo.access",
+		    "repo", argv[2], "access", argv[3]), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		printf("access of %s: %s\n", argv[2], argv[3]);
 		json_decref(ans);
 		return 0;
 	}
@@ -496,6 +539,354 @@ cmd_package(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A password, never from the command line: one line of stdin with
+ * --password-stdin, else typed twice at the terminal without echo.
+ */
+static char *
+read_password(int from_stdin)
+{
+	static char a[512], b[512];
+	struct termios old, quiet;
+	size_t n;
+
+	if (from_stdin) {
+		if (fgets(a, sizeof(a), stdin) == NULL) {
+			fprintf(stderr, "airlockctl: no password on stdin\n");
+			exit(EX_USAGE);
+		}
+		a[strcspn(a, "\r\n")] = '\0';
+		if (a[0] == '\0') {
+			fprintf(stderr, "airlockctl: empty password\n");
+			exit(EX_USAGE);
+		}
+		return a;
+	}
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "airlockctl: no terminal to ask for the "
+		    "password: use --password-stdin\n");
+		exit(EX_USAGE);
+	}
+	tcgetattr(STDIN_FILENO, &old);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	fprintf(stderr, "Password: ");
+	n = fgets(a, sizeof(a), stdin) != NULL;
+	fprintf(stderr, "\nAgain: ");
+	n = n && fgets(b, sizeof(b), stdin) != NULL;
+	fprintf(stderr, "\n");
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	a[strcspn(a, "\r\n")] = '\0';
+	b[strcspn(b, "\r\n")] = '\0';
+	if (!n || strcmp(a, b) != 0 || a[0] == '\0') {
+		explicit_bzero(b, sizeof(b));
+		fprintf(stderr, "airlockctl: the passwords differ or are "
+		    "empty\n");
+		exit(EX_USAGE);
+	}
+	explicit_bzero(b, sizeof(b));
+	return a;
+}
+
+/* Prints "done" for a plain ok answer; the exit status. */
+static int
+simple(json_t *ans, const char *what, const char *arg)
+{
+	int rc;
+
+	if ((rc = check(ans)) != 0 || json_out)
+		return rc ? rc : print_json(ans);
+	printf("%s %s\n", what, arg);
+	json_decref(ans);
+	return 0;
+}
+
+static int
+cmd_user(int argc, char **argv)
+{
+	struct table t = { NULL, 6, 0 };
+	const char *role = NULL;
+	int pw_stdin = 0, pw_prompt = 0, rc;
+	char a[32], b[40], c[40], g[1024];
+	json_t *req, *ans, *u, *x;
+	size_t i, j;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		ans = call(json_pack("{s:s}", "cmd", "user.list"), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		table_add(&t, "ID", "NAME", "ROLE", "LOCKED", "LAST LOGIN",
+		    "GROUPS");
+		json_array_foreach(json_object_get(ans, "users"), i, u) {
+			g[0] = '\0';
+			json_array_foreach(json_object_get(u, "groups"), j, x)
+				snprintf(g + strlen(g), sizeof(g) - strlen(g),
+				    "%s%s", j ? "," : "", json_string_value(x));
+			table_add(&t, fmt_int(json_object_get(u, "id"), a,
+			    sizeof(a)), json_string_value(json_object_get(u,
+			    "name")), json_string_value(json_object_get(u,
+			    "role")), json_is_true(json_object_get(u,
+			    "locked")) ? "yes" : "no",
+			    json_is_integer(json_object_get(u, "last_login")) ?
+			    fmt_time(json_integer_value(json_object_get(u,
+			    "last_login")), b, sizeof(b)) : "never", g);
+		}
+		table_print(&t);
+		(void)c;
+		json_decref(ans);
+		return 0;
+	}
+	if (argc < 3)
+		usage();
+	if (strcmp(argv[1], "add") == 0 || strcmp(argv[1], "edit") == 0) {
+		for (i = 3; i < (size_t)argc; i++) {
+			if (strcmp(argv[i], "--role") == 0 && i + 1 < (size_t)argc)
+				role = argv[++i];
+			else if (strcmp(argv[i], "--admin") == 0)
+				role = "admin";
+			else if (strcmp(argv[i], "--password-stdin") == 0)
+				pw_stdin = 1;
+			else if (strcmp(argv[i], "--password") == 0)
+				pw_prompt = 1;
+			else
+				usage();
+		}
+		req = json_pack("{s:s, s:s}", "cmd", argv[1][0] == 'a' ?
+		    "user.add" : "user.edit", "name", argv[2]);
+		if (role != NULL)
+			json_object_set_new(req, "role", json_string(role));
+		/* A new user gets a password when there is a way to ask. */
+		if (pw_stdin || pw_prompt || (argv[1][0] == 'a' &&
+		    isatty(STDIN_FILENO))) {
+			char *pw = read_password(pw_stdin);
+
+			json_object_set_new(req, "password", json_string(pw));
+			explicit_bzero(pw, strlen(pw));
+		}
+		ans = call(req, NULL, 0);
+		return simple(ans, argv[1][0] == 'a' ? "added user" :
+		    "changed user", argv[2]);
+	}
+	if (argc == 3 && (strcmp(argv[1], "lock") == 0 ||
+	    strcmp(argv[1], "unlock") == 0 || strcmp(argv[1], "remove") == 0)) {
+		snprintf(b, sizeof(b), "user.%s", argv[1]);
+		ans = call(json_pack("{s:s, s:s}", "cmd", b, "name", argv[2]),
+		    NULL, 0);
+		snprintf(c, sizeof(c), "%s user", argv[1][0] == 'l' ?
+		    "locked" : argv[1][0] == 'u' ? "unlocked" : "removed");
+		return simple(ans, c, argv[2]);
+	}
+	usage();
+}
+
+static int
+cmd_group(int argc, char **argv)
+{
+	struct table t = { NULL, 2, 0 };
+	char cmd[40], m[2048];
+	json_t *ans, *g, *x;
+	size_t i, j;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		ans = call(json_pack("{s:s}", "cmd", "group.list"), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		table_add(&t, "GROUP", "MEMBERS");
+		json_array_foreach(json_object_get(ans, "groups"), i, g) {
+			m[0] = '\0';
+			json_array_foreach(json_object_get(g, "members"), j, x)
+				snprintf(m + strlen(m), sizeof(m) - strlen(m),
+				    "%s%s", j ? "," : "", json_string_value(x));
+			table_add(&t, json_string_value(json_object_get(g,
+			    "name")), m);
+		}
+		table_print(&t);
+		json_decref(ans);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "members") == 0) {
+		ans = call(json_pack("{s:s, s:s}", "cmd", "group.members",
+		    "name", argv[2]), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		json_array_foreach(json_object_get(ans, "members"), i, x)
+			printf("%s\n", json_string_value(x));
+		json_decref(ans);
+		return 0;
+	}
+	if (argc == 3 && (strcmp(argv[1], "add") == 0 ||
+	    strcmp(argv[1], "remove") == 0)) {
+		snprintf(cmd, sizeof(cmd), "group.%s", argv[1]);
+		ans = call(json_pack("{s:s, s:s}", "cmd", cmd, "name", argv[2]),
+		    NULL, 0);
+		return simple(ans, argv[1][0] == 'a' ? "added group" :
+		    "removed group", argv[2]);
+	}
+	if (argc == 4 && (strcmp(argv[1], "add-member") == 0 ||
+	    strcmp(argv[1], "remove-member") == 0)) {
+		snprintf(cmd, sizeof(cmd), "group.%s", argv[1]);
+		ans = call(json_pack("{s:s, s:s, s:s}", "cmd", cmd, "name",
+		    argv[2], "user", argv[3]), NULL, 0);
+		return simple(ans, "done:", argv[1]);
+	}
+	usage();
+}
+
+static int
+cmd_token(int argc, char **argv)
+{
+	struct table t = { NULL, 7, 0 };
+	const char *user = NULL, *scope = "repos:read", *label = "";
+	char repos[1024] = "", a[32], b[40], c[40];
+	json_int_t expires = 0;
+	json_t *req, *ans, *x;
+	size_t i;
+	int rc;
+
+	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+		req = json_pack("{s:s}", "cmd", "token.list");
+		if (argc == 4 && strcmp(argv[2], "--user") == 0)
+			json_object_set_new(req, "user", json_string(argv[3]));
+		else if (argc != 2)
+			usage();
+		ans = call(req, NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		table_add(&t, "ID", "USER", "SCOPE", "REPOSITORIES", "LABEL",
+		    "EXPIRES", "LAST USED");
+		json_array_foreach(json_object_get(ans, "tokens"), i, x) {
+			const char *r = json_string_value(json_object_get(x,
+			    "repos"));
+
+			table_add(&t, fmt_int(json_object_get(x, "id"), a,
+			    sizeof(a)), json_string_value(json_object_get(x,
+			    "user")), json_string_value(json_object_get(x,
+			    "scope")), r && *r ? r : "all",
+			    json_string_value(json_object_get(x, "label")),
+			    json_is_integer(json_object_get(x, "expires")) ?
+			    fmt_time(json_integer_value(json_object_get(x,
+			    "expires")), b, sizeof(b)) : "never",
+			    json_is_integer(json_object_get(x, "last_used")) ?
+			    fmt_time(json_integer_value(json_object_get(x,
+			    "last_used")), c, sizeof(c)) : "never");
+		}
+		table_print(&t);
+		json_decref(ans);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+		char *e;
+		long long id = strtoll(argv[2], &e, 10);
+
+		if (*e != '\0' || id <= 0)
+			usage();
+		ans = call(json_pack("{s:s, s:I}", "cmd", "token.revoke", "id",
+		    (json_int_t)id), NULL, 0);
+		return simple(ans, "revoked token", argv[2]);
+	}
+	if (strcmp(argv[1], "create") != 0)
+		usage();
+	for (i = 2; i < (size_t)argc; i++) {
+		if (i + 1 >= (size_t)argc)
+			usage();
+		if (strcmp(argv[i], "--user") == 0)
+			user = argv[++i];
+		else if (strcmp(argv[i], "--scope") == 0)
+			scope = argv[++i];
+		else if (strcmp(argv[i], "--label") == 0)
+			label = argv[++i];
+		else if (strcmp(argv[i], "--repo") == 0) {
+			i++;
+			snprintf(repos + strlen(repos), sizeof(repos) -
+			    strlen(repos), "%s%s", repos[0] ? "," : "", argv[i]);
+		} else if (strcmp(argv[i], "--expires") == 0) {
+			long d;
+
+			i++;
+			if (strcmp(argv[i], "never") == 0)
+				expires = 0;
+			else if ((d = conf_parse_duration(argv[i])) > 0)
+				expires = d;
+			else {
+				fprintf(stderr, "airlockctl: --expires takes a "
+				    "duration (30d, 12h) or never\n");
+				return EX_USAGE;
+			}
+		} else
+			usage();
+	}
+	if (user == NULL)
+		usage();
+	ans = call(json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "cmd",
+	    "token.create", "user", user, "scope", scope, "repos", repos,
+	    "label", label, "expires", expires), NULL, 0);
+	if ((rc = check(ans)) != 0 || json_out)
+		return rc ? rc : print_json(ans);
+	/* The only time anyone sees it. */
+	printf("%s\n", json_string_value(json_object_get(ans, "token")));
+	fprintf(stderr, "token %lld for %s: store it now, it is not shown "
+	    "again\n", (long long)json_integer_value(json_object_get(ans,
+	    "id")), user);
+	json_decref(ans);
+	return 0;
+}
+
+static int
+cmd_audit(int argc, char **argv)
+{
+	const char *since = NULL, *until = NULL, *fmt = NULL;
+	json_t *req, *ans;
+	size_t i;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[1], "verify") == 0) {
+		ans = call(json_pack("{s:s}", "cmd", "audit.verify"), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		if (json_is_true(json_object_get(ans, "intact"))) {
+			printf("audit trail intact: %lld record(s) verified\n",
+			    (long long)json_integer_value(json_object_get(ans,
+			    "records")));
+			rc = 0;
+		} else {
+			printf("audit trail BROKEN: %s\n", json_string_value(
+			    json_object_get(ans, "problem")));
+			rc = EX_FAIL;
+		}
+		json_decref(ans);
+		return rc;
+	}
+	if (strcmp(argv[1], "dump") != 0)
+		usage();
+	for (i = 2; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--csvlog") == 0)
+			fmt = "csv";
+		else if (strcmp(argv[i], "--jsonlog") == 0)
+			fmt = "json";
+		else if (strcmp(argv[i], "--since") == 0 && i + 1 < (size_t)argc)
+			since = argv[++i];
+		else if (strcmp(argv[i], "--until") == 0 && i + 1 < (size_t)argc)
+			until = argv[++i];
+		else
+			usage();
+	}
+	if (fmt == NULL)
+		usage();
+	req = json_pack("{s:s, s:s}", "cmd", "audit.dump", "format", fmt);
+	if (since != NULL)
+		json_object_set_new(req, "since", json_string(since));
+	if (until != NULL)
+		json_object_set_new(req, "until", json_string(until));
+	ans = call(req, NULL, 0);
+	if ((rc = check(ans)) != 0 || json_out)
+		return rc ? rc : print_json(ans);
+	fputs(json_string_value(json_object_get(ans, "text")), stdout);
+	json_decref(ans);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -554,7 +945,13 @@ main(int argc, char **argv)
 		}
 	if (strcmp(argv[0], "repo") != 0 && strcmp(argv[0], "add") != 0 &&
 	    strcmp(argv[0], "import") != 0 && strcmp(argv[0], "publish") != 0 &&
-	    strcmp(argv[0], "snapshot") != 0 && strcmp(argv[0], "package") != 0)
+	    strcmp(argv[0], "snapshot") != 0 && strcmp(argv[0], "package") != 0 &&
+	    strcmp(argv[0], "user") != 0 && strcmp(argv[0], "group") != 0 &&
+	    strcmp(argv[0], "token") != 0 && strcmp(argv[0], "audit") != 0)
+		usage();
+	if (argc < 2 && (strcmp(argv[0], "user") == 0 ||
+	    strcmp(argv[0], "group") == 0 || strcmp(argv[0], "token") == 0 ||
+	    strcmp(argv[0], "audit") == 0))
 		usage();
 	if ((strcmp(argv[0], "add") == 0 && argc < 3) ||
 	    (strcmp(argv[0], "import") == 0 && argc != 3) ||
@@ -574,6 +971,14 @@ main(int argc, char **argv)
 		rc = cmd_publish(argv[1]);
 	else if (strcmp(argv[0], "snapshot") == 0)
 		rc = cmd_snapshot(argc, argv);
+	else if (strcmp(argv[0], "user") == 0)
+		rc = cmd_user(argc, argv);
+	else if (strcmp(argv[0], "group") == 0)
+		rc = cmd_group(argc, argv);
+	else if (strcmp(argv[0], "token") == 0)
+		rc = cmd_token(argc, argv);
+	else if (strcmp(argv[0], "audit") == 0)
+		rc = cmd_audit(argc, argv);
 	else
 		rc = cmd_package(argc, argv);
 	conf_free(conf);

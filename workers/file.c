@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "repo.h"
+#include "access.h"
 #include "server.h"
 #include "util.h"
 
@@ -188,6 +189,8 @@ repo_file(struct server *s, struct conn *c, const struct http_request *req)
 	name[slash - p] = '\0';
 	if ((r = repo_get(&s->repos, name)) == NULL)
 		return 0;
+	if (!access_repo(s, c, req, r))
+		return 1;	/* answered, or waiting for auth */
 	c->content = 1;		/* the content header policy from here on */
 	p = slash + 1;
 	if ((slash = strchr(p, '/')) == NULL || slash - p >= (long)sizeof(snap)) {
@@ -233,6 +236,8 @@ route_request(struct server *s, struct conn *c, const struct http_request *req)
 		resp_simple(s, c, 501, TEXT, "501 Not Implemented\n");
 		return;
 	}
+	if (access_route(s, c, req))
+		return;
 	if (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD) {
 		resp_head(s, c, 405, TEXT, 23);
 		resp_header(c, "Allow", "GET, HEAD");

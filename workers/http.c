@@ -963,12 +963,16 @@ http_status_text(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 201:
+		return "Created";
 	case 206:
 		return "Partial Content";
 	case 301:
 		return "Moved Permanently";
 	case 302:
 		return "Found";
+	case 303:
+		return "See Other";
 	case 304:
 		return "Not Modified";
 	case 400:
@@ -991,6 +995,8 @@ http_status_text(int status)
 		return "URI Too Long";
 	case 416:
 		return "Range Not Satisfiable";
+	case 429:
+		return "Too Many Requests";
 	case 431:
 		return "Request Header Fields Too Large";
 	case 500:

@@ -106,6 +106,15 @@ repo_get(struct repo_cache *rc, const char *name)
 	}
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	parse_list(r, &b);
+	buf_reset(&b);
+	snprintf(path, sizeof(path), "repos/%s/access", name);
+	if (read_small(path, &b) == 0 && buf_avail(&b) > 1 &&
+	    buf_avail(&b) <= sizeof(r->access) &&
+	    b.data[b.off + buf_avail(&b) - 1] == '\n' &&
+	    memchr(buf_ptr(&b), '\0', buf_avail(&b)) == NULL) {
+		memcpy(r->access, buf_ptr(&b), buf_avail(&b) - 1);
+		r->access[buf_avail(&b) - 1] = '\0';
+	}
 	buf_release(&b);
 	if (rc->nrepos >= MAX_REPOS) {
 		/* Crude but bounded: start over. */

@@ -19,8 +19,16 @@ struct snapref {
 	int64_t created;
 };
 
+#define REPO_ACCESS_MAX 1024
+
 struct repo {
 	char name[REPO_NAME_MAX + 1];
+	/*
+	 * Who may read it (repos/<name>/access): "public", "authenticated"
+	 * or "group:a,group:b".  "" when the file is missing or bad: then
+	 * only admins may (fail closed).
+	 */
+	char access[REPO_ACCESS_MAX];
 	struct snapref *snaps;
 	size_t n;
 	struct repo *next;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "access.h"
 #include "server.h"
 #include "util.h"
 
@@ -221,6 +222,7 @@ conn_close(struct server *s, struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
+	access_conn_gone(s, c);
 	/* close() also removes it from the epoll set. */
 	close(c->fd);
 	fcache_put(&s->fc, c->file);
@@ -377,7 +379,7 @@ handle(struct server *s, struct conn *c, const struct http_request *req)
 		    "request body too large\n");
 		return;
 	}
-	if (req->content_length > 0)
+	if (req->content_length > 0 && c->body == NULL)
 		c->discard = req->content_length;
 	if (c->redirect)
 		redirect_https(s, c, req);
@@ -511,6 +513,12 @@ conn_run(struct server *s, struct conn *c, uint32_t events)
 			}
 			continue;
 		}
+		if (c->state == C_AUTH) {
+			/* The request waits in in; a reset ends it. */
+			if (events & (EPOLLERR | EPOLLHUP))
+				goto close;
+			return;
+		}
 		if (c->state == C_BODY) {
 			skip = buf_avail(&c->in);
 			if ((long long)skip > c->discard)
@@ -536,8 +544,29 @@ conn_run(struct server *s, struct conn *c, uint32_t events)
 		if (buf_avail(&c->in) > 0) {
 			r = http_parse_request(&c->in, &s->lim, &req, &status);
 			if (r == 1) {
+				size_t need = req.header_len;
+
+				if (access_wants_body(&req) &&
+				    req.content_length > 0 && !req.chunked) {
+					if (req.content_length > FORM_MAX) {
+						buf_consume(&c->in, need);
+						parse_error(s, c, 413);
+						c->state = C_WRITE;
+						continue;
+					}
+					need += (size_t)req.content_length;
+					if (buf_avail(&c->in) < need)
+						goto more;
+					c->body = (const char *)buf_ptr(&c->in) +
+					    req.header_len;
+					c->body_len = (size_t)req.content_length;
+				}
 				handle(s, c, &req);
-				buf_consume(&c->in, req.header_len);
+				if (c->state == C_AUTH)
+					return;	/* runs again when answered */
+				c->body = NULL;
+				c->body_len = 0;
+				buf_consume(&c->in, need);
 				c->state = C_WRITE;
 				continue;
 			}
@@ -549,6 +578,7 @@ conn_run(struct server *s, struct conn *c, uint32_t events)
 		}
 		if (s->draining && c->requests > 0 && buf_avail(&c->in) == 0)
 			goto close;
+more:
 		if ((r = conn_read(s, c)) == -1)
 			goto close;
 		if (r == 0)
@@ -556,6 +586,12 @@ conn_run(struct server *s, struct conn *c, uint32_t events)
 	}
 close:
 	conn_close(s, c);
+}
+
+void
+server_rerun(struct server *s, struct conn *c)
+{
+	conn_run(s, c, EPOLLIN);
 }
 
 static void
@@ -598,7 +634,10 @@ accept_all(struct server *s, int idx)
 		c->fd = fd;
 		c->redirect = idx >= s->redirect_from;
 		c->state = C_READ;
-		buf_init(&c->in, (size_t)s->conf->max_header_size + 1);
+		/* Room for a head and a form; credentials are wiped. */
+		buf_init(&c->in, (size_t)s->conf->max_header_size + FORM_MAX +
+		    1);
+		buf_set_wipe(&c->in);
 		buf_init(&c->out, 65536);
 		c->deadline_ms = mono_ms() + s->conf->header_timeout * 1000LL;
 		if (ss.ss_family == AF_INET)
@@ -704,6 +743,8 @@ server_run(struct server *s)
 			if (tag == EV_IPC) {
 				if (worker_ipc(s) == -1)
 					return -1;
+			} else if (tag == EV_AUTH) {
+				access_on_auth(s);
 			} else if (tag >= EV_LISTEN_BASE &&
 			    tag < EV_LISTEN_BASE + IPC_MAX_FDS) {
 				if (!s->draining)
@@ -712,6 +753,8 @@ server_run(struct server *s)
 				conn_run(s, evs[i].data.ptr, evs[i].events);
 			}
 		}
+		/* After the batch: no event of it can name these any more. */
+		access_resume(s);
 		if (s->drain_requested && !s->draining)
 			server_drain(s);
 		now = mono_ms();

@@ -25,7 +25,10 @@ enum conn_state {
 	C_READ,		/* waiting for (the rest of) a request head */
 	C_BODY,		/* discarding a request body */
 	C_WRITE,	/* sending a response */
+	C_AUTH,		/* waiting for the auth role's answer (access.c) */
 };
+
+struct authmsg;
 
 struct conn {
 	int fd;
@@ -42,6 +45,13 @@ struct conn {
 	long long discard;	/* request body bytes still to skip */
 	int64_t deadline_ms;
 	unsigned requests;	/* answered on this connection */
+	/* Asking auth: the request stays in in and runs again with ans. */
+	uint64_t auth_req;	/* the question out, 0: none */
+	struct authmsg *ans;	/* the answer, for the re-run */
+	int resume;		/* answered: run again after this batch */
+	struct conn *resume_next;
+	const char *body;	/* a form body, in in after the head */
+	size_t body_len;
 	/* For the access log. */
 	int status;
 	long long sent;
@@ -82,7 +92,12 @@ struct server {
 	struct buf policy_dashboard;	/* API, pages, errors */
 	char date[40];			/* current IMF-fixdate */
 	time_t date_at;
+	struct ipc_chan *auth;		/* link to the auth role, or NULL */
+	uint64_t next_auth;		/* question ids */
+	struct conn *resumes;		/* answered, to run again */
 };
+
+#define EV_AUTH 101	/* epoll tag of the auth link */
 
 /* Sets up the loop; the listening fds stay the caller's until drain. */
 int server_init(struct server *s, const struct airlock_conf *conf,
@@ -96,6 +111,9 @@ int server_run(struct server *s);
  * between event batches (set drain_requested from a handler).
  */
 void server_drain(struct server *s);
+
+/* Runs a connection again (its auth answer came). */
+void server_rerun(struct server *s, struct conn *c);
 
 /* In worker.c: handles what the master sent; -1 ends the worker. */
 int worker_ipc(struct server *s);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
@@ -44,6 +45,9 @@ worker_ipc(struct server *s)
 			free(repo);
 			break;
 		}
+		case IPC_AUTH_LINK:
+			access_link(s, msg.fds[0]);
+			continue;	/* the fd is the link's now */
 		case IPC_DRAIN:
 			s->ch->state = S_DRAIN;
 			s->drain_requested = 1;
@@ -96,6 +100,9 @@ worker_main(void)
 	    O_CLOEXEC)) == -1)
 		fatal("cannot open http.static_dir %s: %s", rc.conf->static_dir,
 		    strerror(errno));
+	/* OpenSSL (the auth cache's HMAC) reads its files before chroot. */
+	if (access_init(&srv) != 0)
+		fatal("cannot set up the auth cache");
 	role_drop(&rc, "worker");
 	sandbox_worker();
 	if (ipc_send(&ch, IPC_READY, NULL, NULL, 0) != 0)

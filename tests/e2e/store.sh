@@ -150,7 +150,7 @@ assert sorted((p['package'], p['version'], p['latest']) for p in d['packages']) 
   ('Zed', '3.0', True), ('alpha', '1.0', False), ('alpha', '1.1', True),
   ('beta', '0.5', True), ('compiled', '0.1', True), ('gamma', '2.1-3', True)], d"
 ctl repo list >"$T/out" 2>&1
-check "repo list" grep -q "^internal  local  5 *6 *2 *2 " "$T/out"
+check "repo list" grep -q "^internal  local  public  5 *6 *2 *2 " "$T/out"
 
 # An interrupted publish leaves nothing: simulate one and restart.
 python3 -c "

@@ -2,7 +2,8 @@
  * libFuzzer target for what a role accepts over IPC: the message decoder
  * for every (receiver, sender, state, fd count), the CONFIG payload a
  * role parses (which includes conf_unpack), and the INSPECTED payload
- * the master takes from the inspect role (dcf_unpack).  The first two bytes choose
+ * the master takes from the inspect role (dcf_unpack), and the requests
+ * auth takes from workers (authmsg_parse).  The first two bytes choose
  * the link; the rest is the datagram.
  */
 #include "config.h"
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "authmsg.h"
 #include "dcf.h"
 #include "ipc.h"
 #include "log.h"
@@ -52,6 +54,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    dcf_unpack(&m.payload, &d) == 0)
 			dcf_free(&d);
 		free(err);
+	}
+	if (m.type == IPC_AUTH_REQ || m.type == IPC_AUTH_REP) {
+		struct authmsg am;
+		unsigned i;
+
+		if (authmsg_parse(&m.payload, &am) == 0) {
+			if (am.n > AUTHMSG_MAX_ARGS)
+				abort();
+			for (i = 0; i < am.n; i++)
+				if (am.arg[i][am.len[i]] != '\0')
+					abort();
+			authmsg_free(&am);
+		}
 	}
 	return 0;
 }

@@ -39,7 +39,7 @@ free_port() {
 
 # write_conf [LINES...]: $T/airlock.conf with a fresh port and data dir;
 # extra lines go inside the http group (http.*) via CONF_HTTP, inside
-# server via CONF_SERVER.
+# server via CONF_SERVER, and whole other groups via CONF_EXTRA.
 write_conf() {
 	PORT=${PORT:-$(free_port)}
 	URL=http://127.0.0.1:$PORT
@@ -55,6 +55,7 @@ http = {
 	static_dir = "$T/www";
 	${CONF_HTTP:-}
 };
+${CONF_EXTRA:-}
 CONF
 }
 

@@ -966,6 +966,9 @@ unpack_with(int which, uint64_t bad)
 	S("NONE");
 	S("DENY");
 	buf_put_u32(&b, (uint32_t)N(0));
+	S("None");
+	buf_put_u32(&b, (uint32_t)N(1));
+	buf_put_u64(&b, N(600));
 	buf_put_u32(&b, (uint32_t)N(1));
 	S("127.0.0.1:8080");
 	S("");
@@ -981,8 +984,20 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u32(&b, (uint32_t)N(0));
+	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u64(&b, N(536870912));
 	buf_put_u64(&b, N(2146435072));
+	buf_put_u64(&b, N(86400));
+	buf_put_u64(&b, N(28800));
+	buf_put_u64(&b, N(3600));
+	buf_put_u32(&b, (uint32_t)N(0));
+	buf_put_u64(&b, N(3));
+	buf_put_u64(&b, N(60));
+	buf_put_u64(&b, N(10));
+	buf_put_u64(&b, N(900));
+	buf_put_u64(&b, N(5));
+	S("none");
+	S("");
 #undef N
 #undef S
 	d = conf_unpack(&b);
@@ -1023,21 +1038,21 @@ test_unpack_bad(void)
 	conf_free(d);
 	CHECK((d = unpack_with(10, (uintptr_t)"ALLOW")) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(13, 17)) == NULL);	/* list count */
+	CHECK((d = unpack_with(16, 17)) == NULL);	/* list count */
 	conf_free(d);
-	CHECK((d = unpack_with(13, 0xffffffff)) == NULL);
+	CHECK((d = unpack_with(16, 0xffffffff)) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(14, (uintptr_t)"nope")) == NULL);
+	CHECK((d = unpack_with(17, (uintptr_t)"nope")) == NULL);
 	conf_free(d);
-	CHECK((d = unpack_with(18, 1024)) == NULL);	/* header < line */
+	CHECK((d = unpack_with(21, 1024)) == NULL);	/* header < line */
 	conf_free(d);
-	CHECK((d = unpack_with(25, 7)) == NULL);	/* access_log */
+	CHECK((d = unpack_with(28, 7)) == NULL);	/* access_log */
 	conf_free(d);
-	CHECK((d = unpack_with(26, 2)) == NULL);	/* no_warning */
+	CHECK((d = unpack_with(29, 2)) == NULL);	/* no_warning */
 	conf_free(d);
-	CHECK((d = unpack_with(27, 17)) == NULL);	/* redirect count */
+	CHECK((d = unpack_with(31, 17)) == NULL);	/* redirect count */
 	conf_free(d);
-	CHECK((d = unpack_with(28, 100)) == NULL);	/* package size */
+	CHECK((d = unpack_with(32, 100)) == NULL);	/* package size */
 	conf_free(d);
 
 	/* A string longer than any setting may be, and one with a NUL. */
