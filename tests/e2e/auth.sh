@@ -268,10 +268,11 @@ for a in add_user edit_user remove_user update_lock_user add_group remove_group 
     add_group_member remove_group_member add_api_key remove_api_key \
     activate_token user_login user_logout web_sudo login_failure lockout \
     add_repository upload_package publish_snapshot edit_repository_access; do
-	check "audit: $a in the database, the CSV file and the dump" \
+	check "audit: $a in the database, the CSV file and both dumps" \
 	    sh -c "test -n \"\$(python3 -c \"import sqlite3; print(sqlite3.connect('$T/data/store.db').execute(\\\"SELECT id FROM audit WHERE action = '$a'\\\").fetchone() or '')\")\" &&
 	    grep -q ',$a,' '$T/audit.csv' &&
-	    '$BUILDDIR/airlockctl' -f '$T/airlock.conf' audit dump --csvlog | grep -q ',$a,'"
+	    '$BUILDDIR/airlockctl' -f '$T/airlock.conf' audit dump --csvlog | grep -q ',$a,' &&
+	    '$BUILDDIR/airlockctl' -f '$T/airlock.conf' audit dump --jsonlog | grep -q '\"action\":\"$a\"'"
 done
 check "the CSV file: id, RFC 3339 time, user id, user, action, event" \
     grep -Eq '^[0-9]+,20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z,1,alice,user_login,' "$T/audit.csv"
