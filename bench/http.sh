@@ -13,6 +13,8 @@
 #   ROUNDS       measured runs per server and file, order alternating,
 #                best req/s kept (default 1)
 #   AIRLOCKD     the daemon (default: airlockd in the checkout)
+#   SCHEME       http (default) or https: both servers with the same
+#                ECDSA P-256 certificate, TLS 1.2-1.3, the same ciphers
 #   KEEP=1       keep the scratch directory (configs, logs, wrk output)
 # shellcheck disable=SC2317 # stop and cleanup run from the EXIT trap
 set -u
@@ -24,6 +26,7 @@ CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-2}
 ROUNDS=${ROUNDS:-1}
+SCHEME=${SCHEME:-http}
 
 die() {
 	echo "bench/http.sh: $*" >&2
@@ -95,6 +98,36 @@ chmod 644 "$T/www"/*.bin
 APORT=$(free_port)
 NPORT=$(free_port)
 while [ "$NPORT" = "$APORT" ]; do NPORT=$(free_port); done
+HPORT=$(free_port)
+
+# HTTPS: one certificate for both, from a throwaway CA.
+CIPHERS="ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!SHA1"
+alisten="listen = [\"127.0.0.1:$APORT\"];"
+nlisten="listen 127.0.0.1:$NPORT;"
+https_conf=
+if [ "$SCHEME" = https ]; then
+	(cd "$T" &&
+	    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=bench-ca &&
+	    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 &&
+	    printf 'subjectAltName=IP:127.0.0.1\n' >ext &&
+	    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out srv.pem -days 2 -extfile ext) \
+	    >/dev/null 2>&1 || die "cannot make a certificate"
+	chmod 644 "$T/srv.pem" "$T/srv.key"
+	alisten="listen = [];"
+	https_conf="https = { listen = [\"127.0.0.1:$APORT\"];
+	certificate = \"$T/srv.pem\"; key = \"$T/srv.key\"; };"
+	nlisten="listen 127.0.0.1:$NPORT ssl;
+		ssl_certificate $T/srv.pem;
+		ssl_certificate_key $T/srv.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		ssl_ciphers $CIPHERS;
+		ssl_prefer_server_ciphers on;
+		ssl_session_cache shared:SSL:10m;"
+fi
+CURL="curl --cacert $T/ca.pem"
 
 # airlock: http.access_log is false by default; it always uses sendfile
 # and keep-alive.
@@ -104,10 +137,11 @@ server = {
 	workers = $WORKERS;
 };
 http = {
-	listen = ["127.0.0.1:$APORT"];
+	$alisten
 	static_dir = "$T/www";
 	no_warning = true;
 };
+$https_conf
 EOF
 
 # nginx: the same worker count, sendfile, no access log, keep-alive with
@@ -140,7 +174,7 @@ http {
 	default_type application/octet-stream;
 	$tmp_paths
 	server {
-		listen 127.0.0.1:$NPORT;
+		$nlisten
 		server_name localhost;
 		root $T/www;
 	}
@@ -151,7 +185,7 @@ EOF
 wait_200() {
 	_i=0
 	while [ "$_i" -lt "$(($2 * 20))" ]; do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] &&
+		[ "$($CURL -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] &&
 		    return 0
 		sleep 0.05
 		_i=$((_i + 1))
@@ -162,7 +196,7 @@ wait_200() {
 nginx -p "$T/nginx" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" \
     -g 'daemon off;' >"$T/nginx/stderr" 2>&1 &
 NPID=$!
-if ! wait_200 "http://127.0.0.1:$NPORT/20k.bin" 10; then
+if ! wait_200 "$SCHEME://127.0.0.1:$NPORT/20k.bin" 10; then
 	cat "$T/nginx/stderr" "$T/nginx/error.log" >&2 2>/dev/null
 	die "nginx did not start"
 fi
@@ -178,15 +212,15 @@ until grep -q "ready:" "$T/airlock.log" 2>/dev/null; do
 	sleep 0.05
 	_i=$((_i + 1))
 done
-wait_200 "http://127.0.0.1:$APORT/20k.bin" 10 || die "airlock does not answer"
+wait_200 "$SCHEME://127.0.0.1:$APORT/20k.bin" 10 || die "airlock does not answer"
 
 # Both must return 200, the right Content-Length and the right bytes.
 for f in 20k 100k; do
 	size=$(wc -c <"$T/www/$f.bin" | tr -d ' ')
 	for s in nginx airlock; do
 		if [ "$s" = nginx ]; then port=$NPORT; else port=$APORT; fi
-		url=http://127.0.0.1:$port/$f.bin
-		code=$(curl -sS -D "$T/hdr" -o "$T/body" -w '%{http_code}' "$url")
+		url=$SCHEME://127.0.0.1:$port/$f.bin
+		code=$($CURL -sS -D "$T/hdr" -o "$T/body" -w '%{http_code}' "$url")
 		len=$(tr -d '\r' <"$T/hdr" |
 		    awk 'tolower($1) == "content-length:" { print $2 }')
 		[ "$code" = 200 ] || die "$s: $url: status $code, not 200"
@@ -201,7 +235,7 @@ done
 ncores=$(nproc)
 nver=$(nginx -v 2>&1 | sed 's/^nginx version: //')
 aver=$("$AIRLOCKD" -v 2>&1 | head -n 1)
-echo "# $nver vs $aver; $ncores core(s), $(uname -sr); $WORKERS worker(s) each"
+echo "# $nver vs $aver over $SCHEME; $ncores core(s), $(uname -sr); $WORKERS worker(s) each"
 echo "# wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency" \
     "(warm-up $WARMUP before each run, $ROUNDS round(s), best req/s kept)"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)" \
@@ -214,7 +248,7 @@ notes=
 # appends "server file rps p99ms" to $T/results.
 measure() {
 	if [ "$1" = nginx ]; then port=$NPORT; else port=$APORT; fi
-	url=http://127.0.0.1:$port/$2.bin
+	url=$SCHEME://127.0.0.1:$port/$2.bin
 	# wrk runs in the background so that a signal stops the script at
 	# once (the exit trap stops wrk too).
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1 &

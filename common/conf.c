@@ -82,6 +82,9 @@ static int valid_frame(const char *, char *, size_t);
 static int valid_header(const char *, char *, size_t);
 static int valid_same_site(const char *, char *, size_t);
 static int valid_audit_format(const char *, char *, size_t);
+static int valid_tls_version(const char *, char *, size_t);
+static int valid_cidr(const char *, char *, size_t);
+static int valid_ciphers(const char *, char *, size_t);
 
 /*
  * The type of an entry and its field's offset, checked against the field's
@@ -175,6 +178,10 @@ static const struct conf_key conf_keys[] = {
 	    "no start-up warning about serving plain HTTP" },
 	{ "http.force_secure", T_BOOL(force_secure), "false", 0, 1, NULL,
 	    "Secure cookies over plain HTTP (TLS ends at a proxy)" },
+	{ "http.trusted_proxies", T_LIST(trusted_proxies), "", 0, 0,
+	    valid_cidr,
+	    "proxy addresses (a.b.c.d, a.b.c.d/n, IPv6 too) whose "
+	    "X-Forwarded-For and X-Forwarded-Proto are believed" },
 
 	{ "http_redirect.listen", T_LIST(redirect_listen), "", 0, 0,
 	    valid_listen,
@@ -186,6 +193,26 @@ static const struct conf_key conf_keys[] = {
 	{ "store.max_unpacked_size", T_SIZE(max_unpacked_size), "2047m",
 	    1024, 2147483647, NULL,
 	    "largest sum of a package's unpacked member sizes" },
+
+	{ "https.listen", T_LIST(https_listen), "", 0, 0, valid_listen,
+	    "addresses to serve HTTPS on: host:port, [v6]:port or :port" },
+	{ "https.certificate", T_STR(https_certificate), "", 0, 0,
+	    valid_opt_path,
+	    "the certificate chain, PEM: the server's first (absolute path)" },
+	{ "https.key", T_STR(https_key), "", 0, 0, valid_opt_path,
+	    "its private key, PEM (absolute path; read by root, held only by "
+	    "the keys role)" },
+	{ "https.minimum_tls", T_STR(https_minimum_tls), "1.2", 0, 0,
+	    valid_tls_version, "oldest TLS version accepted: 1.0, 1.1, 1.2 "
+	    "or 1.3" },
+	{ "https.ciphers", T_STR(https_ciphers),
+	    "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!SHA1", 0, 0,
+	    valid_ciphers,
+	    "OpenSSL cipher list for TLS 1.2 and older (1.3 uses its "
+	    "default suites)" },
+	{ "https.permanent", T_BOOL(https_permanent), "false", 0, 1, NULL,
+	    "Strict-Transport-Security on every response, Secure on every "
+	    "cookie" },
 
 	{ "authentication.lifetime", T_DURATION(auth_lifetime), "24h",
 	    1, 31536000, NULL,
@@ -346,6 +373,72 @@ valid_same_site(const char *s, char *why, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+valid_tls_version(const char *s, char *why, size_t n)
+{
+	char vb[VIS_MAX];
+
+	if (strcmp(s, "1.0") != 0 && strcmp(s, "1.1") != 0 &&
+	    strcmp(s, "1.2") != 0 && strcmp(s, "1.3") != 0) {
+		errf(why, n, "\"%s\": expected 1.0, 1.1, 1.2 or 1.3",
+		    str_vis(vb, sizeof(vb), s));
+		return -1;
+	}
+	return 0;
+}
+
+/* An OpenSSL cipher list: only the characters such lists are made of. */
+static int
+valid_ciphers(const char *s, char *why, size_t n)
+{
+	char vb[VIS_MAX];
+	const char *p;
+
+	if (*s == '\0' || strlen(s) > 1024)
+		goto bad;
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr(":+-!@=_,. ", *p) ==
+		    NULL)
+			goto bad;
+	return 0;
+bad:
+	errf(why, n, "\"%s\": not an OpenSSL cipher list",
+	    str_vis(vb, sizeof(vb), s));
+	return -1;
+}
+
+/* An address, or an address/prefix: a trusted proxy or network. */
+static int
+valid_cidr(const char *s, char *why, size_t n)
+{
+	char a[INET6_ADDRSTRLEN + 1], vb[VIS_MAX], *e;
+	const char *slash = strchr(s, '/');
+	unsigned char bin[16];
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	long bits = -1;
+	int v6;
+
+	if (len == 0 || len >= sizeof(a))
+		goto bad;
+	memcpy(a, s, len);
+	a[len] = '\0';
+	v6 = strchr(a, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, a, bin) != 1)
+		goto bad;
+	if (slash != NULL) {
+		errno = 0;
+		bits = strtol(slash + 1, &e, 10);
+		if (slash[1] == '\0' || *e != '\0' || bits < 0 ||
+		    bits > (v6 ? 128 : 32))
+			goto bad;
+	}
+	return 0;
+bad:
+	errf(why, n, "\"%s\": expected an IP address or address/prefix",
+	    str_vis(vb, sizeof(vb), s));
+	return -1;
 }
 
 static int
@@ -1476,6 +1569,12 @@ conf_check(const struct airlock_conf *c, char *err, size_t errlen)
 				return -1;
 			}
 		}
+	}
+	if (c->https_listen.n > 0 && (c->https_certificate[0] == '\0' ||
+	    c->https_key[0] == '\0')) {
+		errf(err, errlen, "https.listen is set: https.certificate and "
+		    "https.key are needed too");
+		return -1;
 	}
 	if (strcasecmp(c->audit_format, "none") != 0 &&
 	    c->audit_file[0] == '\0') {

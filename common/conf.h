@@ -59,11 +59,19 @@ struct airlock_conf {
 	int access_log;		/* http.access_log */
 	int no_warning;		/* http.no_warning */
 	int force_secure;	/* http.force_secure */
+	struct strlist trusted_proxies;	/* http.trusted_proxies */
 	/* http_redirect */
 	struct strlist redirect_listen;	/* http_redirect.listen */
 	/* store */
 	int max_package_size;	/* store.max_package_size, bytes */
 	int max_unpacked_size;	/* store.max_unpacked_size, bytes */
+	/* https */
+	struct strlist https_listen;	/* https.listen */
+	char *https_certificate;	/* https.certificate: chain, PEM */
+	char *https_key;		/* https.key: PEM */
+	char *https_minimum_tls;	/* https.minimum_tls: 1.0..1.3 */
+	char *https_ciphers;		/* https.ciphers: TLS <= 1.2 */
+	int https_permanent;		/* https.permanent */
 	/* authentication (durations in seconds) */
 	int auth_lifetime;		/* authentication.lifetime */
 	int auth_inactivity;		/* authentication.inactivity */

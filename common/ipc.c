@@ -23,7 +23,7 @@ static const struct ipc_def ipc_defs[IPC_TYPE_MAX] = { IPC_MESSAGES(IPC_DEF) };
 #undef IPC_DEF
 
 static const char *role_names[ROLE_MAX] = { "master", "worker", "auth",
-	"sync", "inspect", "airlockctl" };
+	"sync", "inspect", "airlockctl", "keys" };
 
 const char *
 role_name(enum role r)

@@ -29,6 +29,7 @@ enum role {
 	ROLE_SYNC,
 	ROLE_INSPECT,	/* short-lived: inspects package files for the master */
 	ROLE_CTL,	/* airlockctl, on the control socket */
+	ROLE_KEYS,	/* holds the TLS private key; signs for workers */
 	ROLE_MAX
 };
 #define R_MASTER (1u << ROLE_MASTER)
@@ -37,6 +38,7 @@ enum role {
 #define R_SYNC (1u << ROLE_SYNC)
 #define R_INSPECT (1u << ROLE_INSPECT)
 #define R_CTL (1u << ROLE_CTL)
+#define R_KEYS (1u << ROLE_KEYS)
 
 /* Link states, seen from the receiver. */
 enum ipc_state { S_START = 1, S_RUN = 2, S_DRAIN = 4 };

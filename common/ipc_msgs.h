@@ -37,23 +37,34 @@
  *   AUTH_CTL_REPLY  u64 id, str JSON answer
  *   AUDIT      str action, u64 user id, str user description, str event
  *           description: auth's events, recorded by the master
+ *   KEY_LINK   u32 worker slot; fd: a worker <-> keys socketpair, made
+ *           like AUTH_LINK
+ *   KEY_REQ    a private-key operation for a TLS handshake
+ *           (common/tlskey.h: u8 op, i32 padding, u32 length, bytes)
+ *   KEY_REP    i32 result length (-1: refused), then the bytes
+ *
+ * CONFIG also carries fds to keys (the private key file, opened by the
+ * master) and to workers (after the load table: the certificate chain).
  */
 #ifndef AIRLOCK_IPC_MSGS_H
 #define AIRLOCK_IPC_MSGS_H
 
 #define IPC_MESSAGES(X)                                                      \
-	X(CONFIG, 1, R_MASTER, R_WORKER | R_AUTH | R_SYNC | R_INSPECT, 0, 16, \
+	X(CONFIG, 1, R_MASTER, R_WORKER | R_AUTH | R_SYNC | R_INSPECT | R_KEYS, \
+	    0, 16,                                                           \
 	    16384,                                                           \
 	    S_START)                                                         \
-	X(READY, 2, R_WORKER | R_AUTH | R_SYNC | R_INSPECT, R_MASTER, 0, 0, 0, \
+	X(READY, 2, R_WORKER | R_AUTH | R_SYNC | R_INSPECT | R_KEYS, R_MASTER, \
+	    0, 0, 0,                                                         \
 	    S_START)                                                         \
 	X(STATE, 3, R_MASTER, R_WORKER, 0, 0, 16, S_RUN | S_DRAIN)           \
 	X(DRAIN, 4, R_MASTER, R_WORKER, 0, 0, 0, S_RUN)                      \
-	X(PING, 5, R_MASTER, R_WORKER | R_AUTH | R_SYNC | R_INSPECT, 0, 0, 8, \
-	    S_RUN | S_DRAIN)                                                 \
-	X(PONG, 6, R_WORKER | R_AUTH | R_SYNC | R_INSPECT, R_MASTER, 0, 0, 8, \
-	    S_RUN | S_DRAIN)                                                 \
-	X(SHUTDOWN, 7, R_MASTER, R_AUTH | R_SYNC | R_INSPECT, 0, 0, 0, S_RUN) \
+	X(PING, 5, R_MASTER, R_WORKER | R_AUTH | R_SYNC | R_INSPECT | R_KEYS, \
+	    0, 0, 8, S_RUN | S_DRAIN)                                        \
+	X(PONG, 6, R_WORKER | R_AUTH | R_SYNC | R_INSPECT | R_KEYS, R_MASTER, \
+	    0, 0, 8, S_RUN | S_DRAIN)                                        \
+	X(SHUTDOWN, 7, R_MASTER, R_AUTH | R_SYNC | R_INSPECT | R_KEYS, 0, 0, 0, \
+	    S_RUN)                                                           \
 	X(PUBLISHED, 8, R_MASTER, R_WORKER, 0, 0, 256, S_RUN | S_DRAIN)      \
 	X(INSPECT, 9, R_MASTER, R_INSPECT, 1, 1, 4200, S_RUN)                \
 	X(INSPECTED, 10, R_INSPECT, R_MASTER, 0, 0, 65536, S_RUN)            \
@@ -65,6 +76,9 @@
 	X(AUTH_REP, 15, R_AUTH, R_WORKER, 0, 0, 65536, S_RUN)               \
 	X(AUTH_CTL, 16, R_MASTER, R_AUTH, 0, 0, 65536, S_RUN)               \
 	X(AUTH_CTL_REPLY, 17, R_AUTH, R_MASTER, 0, 0, 65536, S_RUN)         \
-	X(AUDIT, 18, R_AUTH, R_MASTER, 0, 0, 16384, S_RUN)
+	X(AUDIT, 18, R_AUTH, R_MASTER, 0, 0, 16384, S_RUN)                  \
+	X(KEY_LINK, 19, R_MASTER, R_WORKER | R_KEYS, 1, 1, 4, S_RUN | S_DRAIN) \
+	X(KEY_REQ, 20, R_WORKER, R_KEYS, 0, 0, 2048, S_RUN)                 \
+	X(KEY_REP, 21, R_KEYS, R_WORKER, 0, 0, 2048, S_RUN)
 
 #endif

@@ -45,5 +45,6 @@ void sandbox_worker(void);
 void sandbox_auth(void);
 void sandbox_sync(void);
 void sandbox_inspect(void);
+void sandbox_keys(void);
 
 #endif

@@ -93,6 +93,8 @@ main(int argc, char **argv)
 			return sync_main();
 		case ROLE_INSPECT:
 			return inspect_main();
+		case ROLE_KEYS:
+			return keys_main();
 		default:
 			fprintf(stderr, "airlockd: unknown role %s\n", role);
 			return 2;

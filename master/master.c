@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -28,6 +30,7 @@
 #include "notify.h"
 #include "publish.h"
 #include "store.h"
+#include "tlskey.h"
 #include "util.h"
 
 #define MAX_WORKERS 64
@@ -42,6 +45,7 @@
 #define INSPECT_IDLE_MS 10000		/* an idle inspect role is ended */
 #define TAG_CHILD 100			/* epoll data: a struct child */
 #define SLOT_INSPECT (-2)		/* the inspect role has no slot */
+#define KEY_SLOT (1 + MAX_WORKERS)	/* the keys role's slot */
 
 struct child {
 	int tag;		/* TAG_CHILD: what epoll data points at */
@@ -77,12 +81,14 @@ static struct {
 	int unprivileged;	/* started as non-root */
 	struct listeners ls;
 	struct listeners rls;	/* http_redirect.listen: redirect only */
+	struct listeners hls;	/* https.listen */
 	int loadfd;		/* the shared load table, for workers */
 	struct load_table *load;
 	int epfd;
 	int sigfd;
 	struct child *children;
-	struct slot slots[1 + MAX_WORKERS];	/* 0: auth, 1..: workers */
+	/* 0: auth, 1..: workers, KEY_SLOT: keys (with https.listen) */
+	struct slot slots[2 + MAX_WORKERS];
 	struct child *inspect;	/* started when package files arrive */
 	int64_t inspect_idle_ms;	/* idle since, 0: busy */
 	sqlite3 *db;
@@ -99,6 +105,54 @@ static struct {
 } m;
 
 static void spawn(struct slot *s, int idx);
+static struct child *keys_current(void);
+
+/*
+ * With https.listen: the certificate chain and the key must read, and
+ * match, before any role is given them (at start and at each reload).
+ */
+static int
+tls_check(const struct airlock_conf *c, char *err, size_t errlen)
+{
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	FILE *f;
+	int r = -1;
+
+	if (c->https_listen.n == 0)
+		return 0;
+	if ((f = fopen(c->https_certificate, "re")) == NULL) {
+		snprintf(err, errlen, "https.certificate %s: %s",
+		    c->https_certificate, strerror(errno));
+		return -1;
+	}
+	cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (cert == NULL) {
+		snprintf(err, errlen, "https.certificate %s: no PEM "
+		    "certificate in it", c->https_certificate);
+		return -1;
+	}
+	if ((f = fopen(c->https_key, "re")) == NULL) {
+		snprintf(err, errlen, "https.key %s: %s", c->https_key,
+		    strerror(errno));
+		goto out;
+	}
+	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (key == NULL) {
+		snprintf(err, errlen, "https.key %s: no PEM private key in it "
+		    "(encrypted keys are not supported)", c->https_key);
+		goto out;
+	}
+	if (tlskey_match(cert, key, err, errlen) != 0)
+		goto out;
+	r = 0;
+out:
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	return r;
+}
 
 static int
 audit_format_parse(const char *s)
@@ -160,6 +214,7 @@ chroot_for(enum role r, char *path, size_t sz)
 		snprintf(path, sz, "%s/quarantine", m.conf->data_dir);
 		return path;
 	case ROLE_INSPECT:
+	case ROLE_KEYS:
 		snprintf(path, sz, "%s/empty", m.conf->data_dir);
 		return path;
 	default:
@@ -255,8 +310,27 @@ send_config(struct child *c, int idx)
 			fds[n++] = m.ls.fds[i];
 		for (i = 0; i < m.rls.n; i++)
 			fds[n++] = m.rls.fds[i];
+		for (i = 0; i < m.hls.n; i++)
+			fds[n++] = m.hls.fds[i];
 		fds[n++] = m.loadfd;
+		/* The certificate chain: workers may have it, not the key. */
+		if (m.hls.n > 0 && (fds[n] = open(m.conf->https_certificate,
+		    O_RDONLY | O_CLOEXEC)) != -1)
+			n++;
 		r = ipc_send(&c->ch, IPC_CONFIG, &b, fds, n);
+		if (m.hls.n > 0 && fds[n - 1] != m.loadfd)
+			close(fds[n - 1]);
+	} else if (c->role == ROLE_KEYS) {
+		int kfd = open(m.conf->https_key, O_RDONLY | O_CLOEXEC);
+
+		if (kfd == -1) {
+			log_error("cannot open https.key %s: %s",
+			    m.conf->https_key, strerror(errno));
+			r = -1;
+		} else {
+			r = ipc_send(&c->ch, IPC_CONFIG, &b, &kfd, 1);
+			close(kfd);
+		}
 	} else
 		r = ipc_send(&c->ch, IPC_CONFIG, &b, NULL, 0);
 	buf_release(&b);
@@ -448,6 +522,17 @@ retire_workers(void)
 {
 	struct child *c;
 
+	/* The old workers accept no more handshakes: their key goes. */
+	for (c = m.children; c != NULL; c = c->next)
+		if (!c->dead && c->role == ROLE_KEYS && c->slot == -1 &&
+		    !c->kill_at_ms) {
+			if (c->ch.fd != -1 && c->ch.state == S_RUN)
+				ipc_send(&c->ch, IPC_SHUTDOWN, NULL, NULL, 0);
+			else
+				kill(c->pid, SIGTERM);
+			c->kill_at_ms = mono_ms() + 5000;
+		}
+
 	for (c = m.children; c != NULL; c = c->next) {
 		if (c->dead || c->role != ROLE_WORKER || c->slot != -1 ||
 		    c->kill_at_ms)
@@ -466,6 +551,10 @@ generation_ready(void)
 {
 	int i;
 
+	if (m.hls.n > 0 && keys_current() == NULL &&
+	    !m.slots[KEY_SLOT].given_up)
+		return 0;
+
 	for (i = 1; i < m.nslots; i++)
 		if (!m.slots[i].given_up && (m.slots[i].c == NULL ||
 		    m.slots[i].c->ch.state != S_RUN))
@@ -483,12 +572,38 @@ auth_current(void)
 	    a->ch.state == S_RUN ? a : NULL;
 }
 
+/* The keys role that workers should ask, once it is READY. */
+static struct child *
+keys_current(void)
+{
+	struct child *k = m.slots[KEY_SLOT].c;
+
+	return k != NULL && !k->dead && k->ch.fd != -1 &&
+	    k->ch.state == S_RUN ? k : NULL;
+}
+
 /*
- * Gives a worker and auth a socketpair of their own: the worker's
- * questions about credentials never pass through the master.
+ * The keys role of a worker's generation: after a reload, old workers
+ * (old certificate) keep the old key until they are retired.
+ */
+static struct child *
+keys_for(int generation)
+{
+	struct child *k;
+
+	for (k = m.children; k != NULL; k = k->next)
+		if (k->role == ROLE_KEYS && !k->dead && k->ch.fd != -1 &&
+		    k->ch.state == S_RUN && k->generation == generation)
+			return k;
+	return NULL;
+}
+
+/*
+ * Gives a worker and auth (AUTH_LINK) or keys (KEY_LINK) a socketpair of
+ * their own: what a worker asks them never passes through the master.
  */
 static void
-link_auth(struct child *w, struct child *a)
+link_pair(struct child *w, struct child *a, enum ipc_type type)
 {
 	struct buf b;
 	int sv[2];
@@ -496,21 +611,27 @@ link_auth(struct child *w, struct child *a)
 	if (w->dead || w->ch.fd == -1 || w->ch.state != S_RUN)
 		return;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_error("auth link for worker %d: %s", w->wslot,
-		    strerror(errno));
+		log_error("%s link for worker %d: %s", role_name(a->role),
+		    w->wslot, strerror(errno));
 		return;
 	}
 	buf_init(&b, 4);
 	buf_put_u32(&b, (uint32_t)w->wslot);
-	if (ipc_send(&a->ch, IPC_AUTH_LINK, &b, &sv[0], 1) != 0)
-		log_error("auth link for worker %d: %s", w->wslot,
-		    strerror(errno));
-	else if (ipc_send(&w->ch, IPC_AUTH_LINK, &b, &sv[1], 1) != 0)
-		log_error("auth link for worker %d: %s", w->wslot,
-		    strerror(errno));
+	if (ipc_send(&a->ch, type, &b, &sv[0], 1) != 0)
+		log_error("%s link for worker %d: %s", role_name(a->role),
+		    w->wslot, strerror(errno));
+	else if (ipc_send(&w->ch, type, &b, &sv[1], 1) != 0)
+		log_error("%s link for worker %d: %s", role_name(a->role),
+		    w->wslot, strerror(errno));
 	buf_release(&b);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+static void
+link_auth(struct child *w, struct child *a)
+{
+	link_pair(w, a, IPC_AUTH_LINK);
 }
 
 static void
@@ -528,8 +649,19 @@ on_ready(struct child *c)
 		for (w = m.children; w != NULL; w = w->next)
 			if (w->role == ROLE_WORKER)
 				link_auth(w, c);
-	} else if (c->role == ROLE_WORKER && auth_current() != NULL)
-		link_auth(c, auth_current());
+	} else if (c->role == ROLE_KEYS) {
+		struct child *w;
+
+		for (w = m.children; w != NULL; w = w->next)
+			if (w->role == ROLE_WORKER &&
+			    w->generation == c->generation)
+				link_pair(w, c, IPC_KEY_LINK);
+	} else if (c->role == ROLE_WORKER) {
+		if (auth_current() != NULL)
+			link_auth(c, auth_current());
+		if (keys_for(c->generation) != NULL)
+			link_pair(c, keys_for(c->generation), IPC_KEY_LINK);
+	}
 	broadcast_state();
 	if (m.reloading && generation_ready()) {
 		/* New workers accept now; the old ones finish and go. */
@@ -539,7 +671,8 @@ on_ready(struct child *c)
 		notify_send("READY=1");
 	}
 	if (!m.ready_sent && generation_ready() && m.slots[0].c != NULL &&
-	    m.slots[0].c->ch.state == S_RUN) {
+	    m.slots[0].c->ch.state == S_RUN &&
+	    (m.hls.n == 0 || keys_current() != NULL)) {
 		m.ready_sent = 1;
 		log_info("airlockd %s ready: %d worker(s)", PACKAGE_VERSION,
 		    m.nslots - 1);
@@ -724,6 +857,9 @@ set_slots(void)
 		m.slots[i].ndeaths = 0;
 	}
 	m.nslots = n;
+	m.slots[KEY_SLOT].role = ROLE_KEYS;
+	m.slots[KEY_SLOT].given_up = 0;
+	m.slots[KEY_SLOT].ndeaths = 0;
 }
 
 static void
@@ -731,6 +867,7 @@ reload(void)
 {
 	struct airlock_conf *nc;
 	struct child *c;
+	char err[512];
 	int i;
 
 	log_info("SIGHUP: reloading %s", m.opts->conf_path);
@@ -760,8 +897,24 @@ reload(void)
 		notify_send("READY=1");
 		return;
 	}
+	if (tls_check(nc, err, sizeof(err)) != 0) {
+		log_error("reload failed: %s; keeping the running "
+		    "configuration", err);
+		conf_free(nc);
+		notify_send("READY=1");
+		return;
+	}
+	if (m.ls.n + nc->redirect_listen.n + nc->https_listen.n + 2 >
+	    IPC_MAX_FDS) {
+		log_error("reload failed: more than %d listening addresses",
+		    IPC_MAX_FDS - 2);
+		conf_free(nc);
+		notify_send("READY=1");
+		return;
+	}
 	if (listen_rebind(&m.ls, &nc->listen) != 0 ||
-	    listen_rebind(&m.rls, &nc->redirect_listen) != 0) {
+	    listen_rebind(&m.rls, &nc->redirect_listen) != 0 ||
+	    listen_rebind(&m.hls, &nc->https_listen) != 0) {
 		log_error("reload failed: cannot bind the new http.listen; "
 		    "keeping the running configuration");
 		conf_free(nc);
@@ -793,13 +946,16 @@ reload(void)
 			kill(c->pid, SIGTERM);
 	}
 	spawn(&m.slots[0], 0);
-	{
-		char err[512];
-
-		if (audit_init(m.db, audit_format_parse(m.conf->audit_format),
-		    m.conf->audit_file, err, sizeof(err)) != 0)
-			log_error("reload: audit: %s", err);
+	/* A new keys role for the new workers; the old one stays theirs. */
+	if ((c = m.slots[KEY_SLOT].c) != NULL) {
+		m.slots[KEY_SLOT].c = NULL;
+		c->slot = -1;
 	}
+	if (m.hls.n > 0)
+		spawn(&m.slots[KEY_SLOT], KEY_SLOT);
+	if (audit_init(m.db, audit_format_parse(m.conf->audit_format),
+	    m.conf->audit_file, err, sizeof(err)) != 0)
+		log_error("reload: audit: %s", err);
 	audit_event("reload", "master", getpid(), "configuration reloaded");
 }
 
@@ -817,6 +973,7 @@ begin_stop(void)
 	notify_send("STOPPING=1");
 	listen_close(&m.ls);
 	listen_close(&m.rls);
+	listen_close(&m.hls);
 	for (c = m.children; c != NULL; c = c->next) {
 		if (c->dead)
 			continue;
@@ -863,6 +1020,11 @@ timers(int64_t now)
 		if (m.slots[i].c == NULL && !m.slots[i].given_up &&
 		    m.slots[i].respawn_at_ms && now >= m.slots[i].respawn_at_ms)
 			spawn(&m.slots[i], i);
+	i = KEY_SLOT;
+	if (!m.stopping && m.hls.n > 0 && m.slots[i].c == NULL &&
+	    !m.slots[i].given_up && m.slots[i].respawn_at_ms &&
+	    now >= m.slots[i].respawn_at_ms)
+		spawn(&m.slots[i], i);
 	if (m.reloading && now > m.reload_deadline_ms) {
 		log_error("reload: new workers not ready in time; retiring "
 		    "the old ones anyway");
@@ -913,6 +1075,9 @@ next_timeout(int64_t now)
 	for (i = 0; i < m.nslots; i++)
 		if (m.slots[i].respawn_at_ms && m.slots[i].respawn_at_ms < t)
 			t = m.slots[i].respawn_at_ms;
+	if (m.slots[KEY_SLOT].respawn_at_ms &&
+	    m.slots[KEY_SLOT].respawn_at_ms < t)
+		t = m.slots[KEY_SLOT].respawn_at_ms;
 	if (notify_watchdog_ms() && m.next_watchdog_ms < t)
 		t = m.next_watchdog_ms;
 	return t > now ? (int)(t - now) : 0;
@@ -1018,19 +1183,29 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 	    PROT_WRITE, MAP_SHARED, m.loadfd, 0)) == MAP_FAILED)
 		fatal("load table: %s", strerror(errno));
 	memset(m.load, 0xff, sizeof(*m.load));	/* every counter LOAD_DEAD */
-	if (m.ls.n == 0) {
-		log_error("nothing to listen on: set http.listen or use "
-		    "socket activation");
+	if (m.ls.n + m.conf->https_listen.n == 0) {
+		log_error("nothing to listen on: set http.listen or "
+		    "https.listen, or use socket activation");
 		return 1;
 	}
 	if (listen_bind(&m.rls, &m.conf->redirect_listen) != 0)
 		return 1;
-	if (m.ls.n + m.rls.n + 1 > IPC_MAX_FDS) {
+	{
+		char err[512];
+
+		if (tls_check(m.conf, err, sizeof(err)) != 0) {
+			log_error("%s", err);
+			return 1;
+		}
+	}
+	if (listen_bind(&m.hls, &m.conf->https_listen) != 0)
+		return 1;
+	if (m.ls.n + m.rls.n + m.hls.n + 2 > IPC_MAX_FDS) {
 		log_error("more than %d listening addresses in all",
 		    IPC_MAX_FDS - 1);
 		return 1;
 	}
-	if (!m.conf->no_warning)
+	if (!m.conf->no_warning && m.ls.n > 0)
 		log_warn("serving plain HTTP: tokens, passwords and packages "
 		    "cross the network in clear; terminate TLS in front of "
 		    "airlockd, or set http.no_warning = true to silence this");
@@ -1058,6 +1233,8 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 	set_slots();
 	for (i = 0; i < m.nslots; i++)
 		spawn(&m.slots[i], i);
+	if (m.hls.n > 0)
+		spawn(&m.slots[KEY_SLOT], KEY_SLOT);
 	m.next_ping_ms = mono_ms() + PING_EVERY_MS;
 
 	while (!m.stopping || m.children != NULL) {

@@ -28,5 +28,6 @@ int worker_main(void);
 int auth_main(void);
 int sync_main(void);
 int inspect_main(void);
+int keys_main(void);
 
 #endif

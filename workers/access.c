@@ -519,10 +519,11 @@ access_wants_body(const struct http_request *req)
 	    strcmp(req->path, "/__api__/tokens") == 0);
 }
 
+/* Secure when the browser came over TLS (here or at a trusted proxy). */
 static int
-secure_cookies(const struct server *s)
+secure_cookies(const struct server *s, const struct conn *c)
 {
-	return s->conf->force_secure;
+	return s->conf->force_secure || s->conf->https_permanent || c->https;
 }
 
 /* Set-Cookie lines for a session id, or for none (logout: expire them). */
@@ -530,7 +531,7 @@ static void
 set_cookies(struct server *s, struct conn *c, const char *sid)
 {
 	const char *ss = s->conf->same_site;
-	const char *sec = secure_cookies(s) ? "; Secure" : "";
+	const char *sec = secure_cookies(s, c) ? "; Secure" : "";
 	long age = sid ? s->conf->auth_lifetime : 0;
 
 	resp_header(c, "Set-Cookie", "%s=%s; Path=/; Max-Age=%ld; HttpOnly; "

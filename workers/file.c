@@ -128,6 +128,8 @@ send_file(struct server *s, struct conn *c, const struct http_request *req,
 	c->file = f;
 	c->file_off = first;
 	c->file_end = last + 1;
+	c->tfile_off = first;	/* TLS without kTLS reads ahead from here */
+	c->tlen = c->toff = 0;
 }
 
 static void

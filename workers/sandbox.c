@@ -49,6 +49,8 @@ static const struct sandbox_rule worker_rules[] = {
 	/* IPC with the master (SCM_RIGHTS needs the msg variants). */
 	SB_ALLOW(recvmsg),
 	SB_ALLOW(sendmsg),
+	SB_ALLOW(poll),			/* waiting for the keys role (TLS) */
+	SB_ALLOW(ppoll),
 
 	/* Files of the store, read-only: no write, create, truncate, append. */
 	SB_ALLOW_MASKED(openat, 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND,

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "access.h"
 #include "server.h"
+#include "tls.h"
 #include "util.h"
 
 /*
@@ -104,11 +105,72 @@ build_policy(struct buf *b, const struct airlock_conf *conf,
 		buf_putf(b, "X-Frame-Options: %s\r\n", frame);
 	if (csp)
 		buf_putf(b, "Content-Security-Policy: %s\r\n", DASHBOARD_CSP);
+	if (conf->https_permanent)
+		buf_putf(b, "Strict-Transport-Security: max-age=2592000\r\n");
+}
+
+/* http.trusted_proxies into address/prefix pairs. */
+static int
+proxies_parse(struct server *s)
+{
+	const struct strlist *l = &s->conf->trusted_proxies;
+	char a[INET6_ADDRSTRLEN + 1];
+	const char *slash;
+	size_t i, len;
+
+	if (l->n == 0)
+		return 0;
+	if ((s->proxies = calloc(l->n, sizeof(*s->proxies))) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		struct proxy_net *p = &s->proxies[i];
+
+		slash = strchr(l->v[i], '/');
+		len = slash ? (size_t)(slash - l->v[i]) : strlen(l->v[i]);
+		if (len >= sizeof(a))
+			return -1;
+		memcpy(a, l->v[i], len);
+		a[len] = '\0';
+		p->family = strchr(a, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(p->family, a, p->addr) != 1)
+			return -1;
+		p->bits = slash ? atoi(slash + 1) : p->family == AF_INET6 ?
+		    128 : 32;
+	}
+	s->nproxies = l->n;
+	return 0;
+}
+
+int
+server_trusts(const struct server *s, const char *addr)
+{
+	unsigned char b[16];
+	size_t i;
+	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET, k, full, rest;
+
+	if (s->nproxies == 0 || inet_pton(fam, addr, b) != 1)
+		return 0;
+	for (i = 0; i < s->nproxies; i++) {
+		const struct proxy_net *p = &s->proxies[i];
+
+		if (p->family != fam)
+			continue;
+		full = p->bits / 8;
+		rest = p->bits % 8;
+		if (memcmp(p->addr, b, (size_t)full) != 0)
+			continue;
+		k = 0xff << (8 - rest);
+		if (rest && ((p->addr[full] ^ b[full]) & k) != 0)
+			continue;
+		return 1;
+	}
+	return 0;
 }
 
 int
 server_init(struct server *s, const struct airlock_conf *conf,
-    const int *lfds, int nlfds, int nredirect, struct ipc_chan *ch)
+    const int *lfds, int nlfds, int nredirect, int nhttps,
+    struct ipc_chan *ch)
 {
 	struct epoll_event ev;
 	int i;
@@ -119,7 +181,10 @@ server_init(struct server *s, const struct airlock_conf *conf,
 	s->lim.max_headers = (size_t)conf->max_headers;
 	s->ch = ch;
 	s->nlfds = nlfds;
-	s->redirect_from = nlfds - nredirect;
+	s->tls_from = nlfds - nhttps;
+	s->redirect_from = s->tls_from - nredirect;
+	if (proxies_parse(s) != 0)
+		return -1;
 	memcpy(s->lfds, lfds, sizeof(int) * (size_t)nlfds);
 	if (conf->hide_version)
 		snprintf(s->server_header, sizeof(s->server_header),
@@ -223,6 +288,7 @@ conn_close(struct server *s, struct conn *c)
 		c->next->prev = c->prev;
 	s->nconns--;
 	access_conn_gone(s, c);
+	tls_conn_free(c);
 	/* close() also removes it from the epoll set. */
 	close(c->fd);
 	fcache_put(&s->fc, c->file);
@@ -357,6 +423,45 @@ redirect_https(struct server *s, struct conn *c, const struct http_request *req)
 	resp_end_head(c);
 }
 
+/*
+ * Behind a trusted proxy: the client is the rightmost X-Forwarded-For
+ * address that is not a trusted proxy itself, and X-Forwarded-Proto says
+ * whether it came over https.  From anyone else both are ignored.
+ */
+static void
+forwarded(struct server *s, struct conn *c, const struct http_request *req)
+{
+	const struct http_str *xff, *xfp;
+	char list[512], *p, *comma;
+	unsigned char b[16];
+	size_t n;
+
+	if (!c->tcp_trusted)
+		return;
+	if ((xfp = http_header_get(req, "X-Forwarded-Proto")) != NULL)
+		c->https = c->ssl != NULL || (xfp->n == 5 &&
+		    strncasecmp(xfp->p, "https", 5) == 0);
+	if ((xff = http_header_get(req, "X-Forwarded-For")) == NULL)
+		return;
+	n = xff->n < sizeof(list) - 1 ? xff->n : sizeof(list) - 1;
+	memcpy(list, xff->p, n);
+	list[n] = '\0';
+	for (;;) {
+		comma = strrchr(list, ',');
+		p = comma ? comma + 1 : list;
+		p += strspn(p, " \t");
+		p[strcspn(p, " \t")] = '\0';
+		if ((inet_pton(AF_INET, p, b) != 1 &&
+		    inet_pton(AF_INET6, p, b) != 1) || strlen(p) >=
+		    sizeof(c->peer))
+			return;		/* not an address: keep what we have */
+		snprintf(c->peer, sizeof(c->peer), "%s", p);
+		if (!server_trusts(s, p) || comma == NULL)
+			return;
+		*comma = '\0';	/* a proxy too: look further left */
+	}
+}
+
 static void
 handle(struct server *s, struct conn *c, const struct http_request *req)
 {
@@ -381,6 +486,12 @@ handle(struct server *s, struct conn *c, const struct http_request *req)
 	}
 	if (req->content_length > 0 && c->body == NULL)
 		c->discard = req->content_length;
+	if (c->tcp_trusted) {
+		/* Each request may come from another client. */
+		snprintf(c->peer, sizeof(c->peer), "%s", c->tcp_peer);
+		c->https = c->ssl != NULL;
+		forwarded(s, c, req);
+	}
 	if (c->redirect)
 		redirect_https(s, c, req);
 	else
@@ -411,11 +522,20 @@ conn_write(struct server *s, struct conn *c)
 	off_t left;
 
 	for (;;) {
-		if (buf_avail(&c->out) > 0) {
+		if (buf_avail(&c->out) > 0 && !(c->ssl != NULL && !c->ktls &&
+		    c->file != NULL && c->file_off < c->file_end &&
+		    c->toff == c->tlen && buf_avail(&c->out) <= TLS_HEAD_MAX)) {
 			int more = c->file != NULL && c->file_off < c->file_end;
 
-			n = send(c->fd, buf_ptr(&c->out), buf_avail(&c->out),
-			    MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+			if (c->ssl != NULL) {
+				n = tls_write(c, buf_ptr(&c->out),
+				    buf_avail(&c->out));
+				if (n == 0)
+					return 0;
+			} else
+				n = send(c->fd, buf_ptr(&c->out),
+				    buf_avail(&c->out), MSG_NOSIGNAL |
+				    (more ? MSG_MORE : 0));
 			if (n == -1)
 				break;
 			buf_consume(&c->out, (size_t)n);
@@ -425,8 +545,14 @@ conn_write(struct server *s, struct conn *c)
 		}
 		if (c->file != NULL && c->file_off < c->file_end) {
 			left = c->file_end - c->file_off;
-			n = sendfile(c->fd, c->file->fd, &c->file_off,
-			    left > (1 << 30) ? (1 << 30) : (size_t)left);
+			if (c->ssl != NULL) {
+				if ((n = tls_send_file(s, c)) == 0)
+					return 0;
+				if (n == -1)
+					return -1;
+			} else
+				n = sendfile(c->fd, c->file->fd, &c->file_off,
+				    left > (1 << 30) ? (1 << 30) : (size_t)left);
 			if (n == -1)
 				break;
 			if (n == 0)	/* the file shrank under us */
@@ -462,7 +588,11 @@ conn_read(struct server *s, struct conn *c)
 		room = READ_CHUNK;
 	if (buf_reserve(&c->in, room, &p) != 0)
 		return -1;
-	n = recv(c->fd, p, room, 0);
+	if (c->ssl != NULL) {
+		if ((n = tls_read(c, p, room)) == 0)
+			return 0;
+	} else
+		n = recv(c->fd, p, room, 0);
 	if (n == 0)
 		return -1;
 	if (n == -1)
@@ -481,6 +611,15 @@ conn_run(struct server *s, struct conn *c, uint32_t events)
 	int r, status;
 	size_t skip;
 
+	if (c->ssl != NULL && c->handshaking) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			goto close;
+		if ((r = tls_handshake(s, c)) == -1)
+			goto close;
+		if (r == 0)
+			return;
+		events |= EPOLLIN;	/* data may have come with it */
+	}
 	/*
 	 * Edge-triggered with both directions registered: an event for the
 	 * direction the connection is not waiting on needs no system call.
@@ -632,7 +771,8 @@ accept_all(struct server *s, int idx)
 			continue;
 		}
 		c->fd = fd;
-		c->redirect = idx >= s->redirect_from;
+		c->redirect = idx >= s->redirect_from && idx < s->tls_from;
+		c->https = idx >= s->tls_from;
 		c->state = C_READ;
 		/* Room for a head and a form; credentials are wiped. */
 		buf_init(&c->in, (size_t)s->conf->max_header_size + FORM_MAX +
@@ -649,7 +789,17 @@ accept_all(struct server *s, int idx)
 			    sizeof(c->peer));
 		else
 			strcpy(c->peer, "-");
+		snprintf(c->tcp_peer, sizeof(c->tcp_peer), "%s", c->peer);
+		c->tcp_trusted = server_trusts(s, c->peer);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (c->https && tls_conn_new(s, c) != 0) {
+			tls_conn_free(c);
+			buf_release(&c->in);
+			buf_release(&c->out);
+			close(fd);
+			free(c);
+			continue;
+		}
 		c->next = s->conns;
 		if (s->conns)
 			s->conns->prev = c;

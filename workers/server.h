@@ -52,6 +52,18 @@ struct conn {
 	struct conn *resume_next;
 	const char *body;	/* a form body, in in after the head */
 	size_t body_len;
+	/* HTTPS (tls.c) */
+	struct ssl_st *ssl;	/* NULL: plain HTTP */
+	int handshaking;
+	int tls_dead;		/* failed: no close_notify */
+	int ktls;		/* the kernel encrypts: SSL_sendfile */
+	char *tbuf;		/* a file chunk on its way, without kTLS */
+	size_t tlen, toff;
+	size_t thead;		/* of which the response head, at the start */
+	off_t tfile_off;	/* where the next chunk is read from */
+	int https;		/* came over TLS, or a trusted proxy says so */
+	int tcp_trusted;	/* the TCP peer is a trusted proxy */
+	char tcp_peer[64];	/* the TCP peer (peer: the client, if told) */
 	/* For the access log. */
 	int status;
 	long long sent;
@@ -67,7 +79,17 @@ struct server {
 	int epfd;
 	int lfds[IPC_MAX_FDS];
 	int nlfds;
-	int redirect_from;	/* lfds[i >= this] only redirect to https */
+	int redirect_from;	/* lfds[i >= this] only redirect to https... */
+	int tls_from;		/* ...and lfds[i >= this] speak TLS */
+	struct ssl_ctx_st *tls;	/* NULL without https.listen */
+	struct ipc_chan *keys;	/* link to the keys role, or NULL */
+	/* http.trusted_proxies, parsed */
+	struct proxy_net {
+		int family;
+		unsigned char addr[16];
+		int bits;
+	} *proxies;
+	size_t nproxies;
 	struct ipc_chan *ch;
 	struct conn *conns;	/* every open connection */
 	struct fcache fc;	/* open files, shared by responses */
@@ -101,7 +123,8 @@ struct server {
 
 /* Sets up the loop; the listening fds stay the caller's until drain. */
 int server_init(struct server *s, const struct airlock_conf *conf,
-    const int *lfds, int nlfds, int nredirect, struct ipc_chan *ch);
+    const int *lfds, int nlfds, int nredirect, int nhttps,
+    struct ipc_chan *ch);
 /* Maps the load table (fd is the caller's) for this worker's slot. */
 int server_load_init(struct server *s, int fd, int slot, int generation);
 /* Runs until drained; returns 0.  worker_ipc is called on IPC input. */
@@ -112,6 +135,8 @@ int server_run(struct server *s);
  */
 void server_drain(struct server *s);
 
+/* Whether addr (text) is in http.trusted_proxies. */
+int server_trusts(const struct server *s, const char *addr);
 /* Runs a connection again (its auth answer came). */
 void server_rerun(struct server *s, struct conn *c);
 

@@ -18,6 +18,7 @@
 #include "master.h"
 #include "sandbox.h"
 #include "server.h"
+#include "tls.h"
 #include "util.h"
 #include "role.h"
 
@@ -48,6 +49,9 @@ worker_ipc(struct server *s)
 		case IPC_AUTH_LINK:
 			access_link(s, msg.fds[0]);
 			continue;	/* the fd is the link's now */
+		case IPC_KEY_LINK:
+			tls_keys_link(s, msg.fds[0]);
+			continue;
 		case IPC_DRAIN:
 			s->ch->state = S_DRAIN;
 			s->drain_requested = 1;
@@ -74,25 +78,33 @@ worker_main(void)
 	static struct server srv;
 	struct ipc_chan ch;
 	struct role_config rc;
-	int fds[IPC_MAX_FDS], nfds = 0;
+	int fds[IPC_MAX_FDS], nfds = 0, nhttps, nsock;
+	char err[256];
 
 	log_init("worker", LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	role_config_recv(&ch, ROLE_WORKER, &rc, fds, &nfds);
-	/* The listening sockets, then the load table. */
-	if (nfds < 2)
-		fatal("no listening sockets from the master");
+	/*
+	 * The listening sockets (plain, redirect-only, https), the load
+	 * table, and with https the certificate chain.
+	 */
+	nhttps = (int)rc.conf->https_listen.n;
+	nsock = nfds - 1 - (nhttps > 0);
+	if (nsock < 1 || (size_t)nsock < rc.conf->redirect_listen.n +
+	    (size_t)nhttps)
+		fatal("fewer sockets from the master than configured");
 	fd_set_nonblock(IPC_FD);
 	srv.master_start = rc.master_start;
-	if ((size_t)nfds - 1 < rc.conf->redirect_listen.n + 1)
-		fatal("fewer sockets from the master than configured");
-	if (server_init(&srv, rc.conf, fds, nfds - 1,
-	    (int)rc.conf->redirect_listen.n, &ch) != 0)
+	if (server_init(&srv, rc.conf, fds, nsock,
+	    (int)rc.conf->redirect_listen.n, nhttps, &ch) != 0)
 		fatal("cannot set up the event loop: %s", strerror(errno));
-	if (server_load_init(&srv, fds[nfds - 1], (int)rc.slot,
+	if (server_load_init(&srv, fds[nsock], (int)rc.slot,
 	    (int)rc.generation) != 0)
 		fatal("cannot map the load table: %s", strerror(errno));
-	close(fds[nfds - 1]);
+	close(fds[nsock]);
+	if (nhttps > 0 && tls_init(&srv, fds[nsock + 1], err, sizeof(err))
+	    != 0)
+		fatal("https: %s", err);
 	/* Static files are reached through this fd from inside the chroot. */
 	srv.static_fd = -1;
 	if (rc.conf->static_dir[0] != '\0' &&

@@ -985,8 +985,15 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u32(&b, (uint32_t)N(0));
+	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u64(&b, N(536870912));
 	buf_put_u64(&b, N(2146435072));
+	buf_put_u32(&b, (uint32_t)N(0));
+	S("");
+	S("");
+	S("1.2");
+	S("ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!SHA1");
+	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u64(&b, N(86400));
 	buf_put_u64(&b, N(28800));
 	buf_put_u64(&b, N(3600));
@@ -1050,9 +1057,9 @@ test_unpack_bad(void)
 	conf_free(d);
 	CHECK((d = unpack_with(29, 2)) == NULL);	/* no_warning */
 	conf_free(d);
-	CHECK((d = unpack_with(31, 17)) == NULL);	/* redirect count */
+	CHECK((d = unpack_with(32, 17)) == NULL);	/* redirect count */
 	conf_free(d);
-	CHECK((d = unpack_with(32, 100)) == NULL);	/* package size */
+	CHECK((d = unpack_with(33, 100)) == NULL);	/* package size */
 	conf_free(d);
 
 	/* A string longer than any setting may be, and one with a NUL. */

@@ -171,6 +171,23 @@ test_sync_allowed(void)
 	CHECK(allowed(sandbox_sync, A_OPEN_RDWR));
 }
 
+/* The key holder: no network, no files at all (open fails softly). */
+static void
+test_keys_forbidden(void)
+{
+	CHECK(killed(sandbox_keys, A_SOCKET_INET));
+	CHECK(killed(sandbox_keys, A_SOCKET_UNIX));
+	CHECK(killed(sandbox_keys, A_SOCKETPAIR));
+	CHECK(killed(sandbox_keys, A_CONNECT));
+	CHECK(killed(sandbox_keys, A_EXECVE));
+	CHECK(killed(sandbox_keys, A_FORK));
+	CHECK(killed(sandbox_keys, A_MMAP_EXEC));
+	CHECK(killed(sandbox_keys, A_PTRACE));
+	CHECK(!allowed(sandbox_keys, A_OPEN_READ));
+	CHECK(!allowed(sandbox_keys, A_OPEN_RDWR));
+	CHECK(allowed(sandbox_keys, A_MMAP_RW));
+}
+
 int
 main(void)
 {
@@ -181,5 +198,6 @@ main(void)
 	RUN(test_auth_allowed);
 	RUN(test_sync_forbidden);
 	RUN(test_sync_allowed);
+	RUN(test_keys_forbidden);
 	TEST_EXIT();
 }
