@@ -19,6 +19,7 @@
  *   PING    u64 sequence           PONG  u64 sequence (the same)
  *   SHUTDOWN (empty): exit now, cleanly
  *   PUBLISHED str repository: its snapshots changed; forget what you cached
+ *           ("*": the block rules changed; read store/blocked again)
  *   INSPECT u64 job, str file name, u64 max_size, u64 max_unpacked;
  *           fd: the package file, read-only
  *   INSPECTED u64 job, u8 ok, str error ("" when ok), u32 n, then n times

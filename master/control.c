@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "control.h"
+#include "curate.h"
 #include "db.h"
 #include "dcf.h"
 #include "log.h"
@@ -293,6 +294,7 @@ cmd_repo_create(struct conn *c, json_t *req)
 	const char *access = json_string_value(json_object_get(req, "access"));
 	char why[256];
 	sqlite3_stmt *st;
+	int64_t rid;
 
 	if (name == NULL || !repo_name_valid(name)) {
 		reply_error(c, "'%s' is not a valid repository name: 1 to 64 "
@@ -301,8 +303,8 @@ cmd_repo_create(struct conn *c, json_t *req)
 		return;
 	}
 	if (kind == NULL || (strcmp(kind, "local") != 0 &&
-	    strcmp(kind, "cran") != 0)) {
-		reply_error(c, "kind must be local or cran");
+	    strcmp(kind, "cran") != 0 && strcmp(kind, "curated") != 0)) {
+		reply_error(c, "kind must be local, cran or curated");
 		return;
 	}
 	if (access == NULL)
@@ -325,14 +327,31 @@ cmd_repo_create(struct conn *c, json_t *req)
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
 	sqlite3_bind_text(st, 4, access, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	if (db_begin(ctl.db) != 0 || sqlite3_step(st) != SQLITE_DONE) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		sqlite3_finalize(st);
+		db_rollback(ctl.db);
 		return;
 	}
 	sqlite3_finalize(st);
-	publish_write_list(ctl.db, ctl.conf->data_dir,
-	    sqlite3_last_insert_rowid(ctl.db), name);
+	rid = sqlite3_last_insert_rowid(ctl.db);
+	if (strcmp(kind, "curated") == 0) {
+		struct curate_ctx x = { ctl.db, ctl.conf->data_dir, c->actor,
+		    ctl.ops->published };
+		json_t *err = curate_create(&x, rid, name, req);
+
+		if (err != NULL) {
+			db_rollback(ctl.db);
+			reply(c, err);
+			return;
+		}
+	}
+	if (db_commit(ctl.db) != 0) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		db_rollback(ctl.db);
+		return;
+	}
+	publish_write_list(ctl.db, ctl.conf->data_dir, rid, name);
 	log_info("control: repository %s (%s) created", name, kind);
 	audit_record("add_repository", 0, c->actor, "%s created repository "
 	    "%s (%s, access %s)", c->actor, name, kind, access);
@@ -628,52 +647,6 @@ control_auth_gone(pid_t pid)
 		}
 }
 
-/*
- * A snapshot named the way URLs name it: "latest", an id, or a date
- * (the newest published at or before the end of that day, UTC).
- */
-static int64_t
-resolve_snapshot(int64_t repo_id, const char *s)
-{
-	sqlite3_stmt *st;
-	struct tm tm;
-	int64_t id = -1;
-	char *end;
-
-	if (strcmp(s, "latest") == 0) {
-		st = db_prepare(ctl.db, "SELECT id FROM snapshots WHERE "
-		    "repo_id = ? AND state = 'published' ORDER BY created_at "
-		    "DESC, id DESC LIMIT 1");
-	} else if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%d", &tm);
-		if (end == NULL || *end != '\0')
-			return -1;
-		st = db_prepare(ctl.db, "SELECT id FROM snapshots WHERE "
-		    "repo_id = ? AND state = 'published' AND created_at < ? "
-		    "ORDER BY created_at DESC, id DESC LIMIT 1");
-		if (st != NULL)
-			sqlite3_bind_int64(st, 2,
-			    (sqlite3_int64)timegm(&tm) + 86400);
-	} else {
-		long long n = strtoll(s, &end, 10);
-
-		if (*s == '\0' || *end != '\0' || n <= 0)
-			return -1;
-		st = db_prepare(ctl.db, "SELECT id FROM snapshots WHERE "
-		    "repo_id = ? AND state = 'published' AND id = ?");
-		if (st != NULL)
-			sqlite3_bind_int64(st, 2, n);
-	}
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, repo_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 static void
 cmd_package_list(struct conn *c, json_t *req)
 {
@@ -685,7 +658,7 @@ cmd_package_list(struct conn *c, json_t *req)
 
 	if ((id = need_repo(c, req, &name, NULL, 0)) < 0)
 		return;
-	if (snap != NULL && (sid = resolve_snapshot(id, snap)) < 0) {
+	if (snap != NULL && (sid = db_snapshot_resolve(ctl.db, id, snap)) < 0) {
 		reply_error(c, "%s has no snapshot '%s'", name, snap);
 		return;
 	}
@@ -1205,7 +1178,14 @@ on_request(struct conn *c, struct ipc_msg *msg)
 		cmd_audit_dump(c, req);
 	else if (strcmp(cmd, "audit.verify") == 0)
 		cmd_audit_verify(c);
-	else if (strncmp(cmd, "user.", 5) == 0 ||
+	else if (strcmp(cmd, "curate") == 0 ||
+	    strncmp(cmd, "block.", 6) == 0) {
+		struct curate_ctx x = { ctl.db, ctl.conf->data_dir, c->actor,
+		    ctl.ops->published };
+
+		reply(c, strcmp(cmd, "curate") == 0 ? curate_run(&x, req) :
+		    curate_block(&x, cmd, req));
+	} else if (strncmp(cmd, "user.", 5) == 0 ||
 	    strncmp(cmd, "group.", 6) == 0 || strncmp(cmd, "token.", 6) == 0)
 		cmd_auth(c, req);
 	else

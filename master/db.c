@@ -2,8 +2,10 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "audit.h"
 #include "db.h"
@@ -75,6 +77,42 @@ static const char *const migrations[] = {
 	"  hash TEXT NOT NULL);"
 	"CREATE INDEX audit_time ON audit (time_ms);"
 	"ALTER TABLE repos ADD COLUMN access TEXT NOT NULL DEFAULT 'public';",
+	/*
+	 * 3: validated sets and blocklists.  A curated repository's content
+	 * is a set of its mirror's versions (curated_versions), chosen by a
+	 * requirements list against one mirror snapshot; every committed
+	 * change is kept with its diff.  Block rules take versions out of
+	 * the indexes of the repositories they cover.
+	 */
+	"CREATE TABLE curated ("
+	"  repo_id INTEGER PRIMARY KEY REFERENCES repos(id),"
+	"  include TEXT NOT NULL DEFAULT 'default'"
+	"    CHECK (include IN ('default', 'suggests', 'none')),"
+	"  r_version TEXT,"			/* target R, NULL: any */
+	"  requirements TEXT NOT NULL DEFAULT '',"
+	"  snapshot_id INTEGER,"		/* of the mirror, last commit */
+	"  committed_at INTEGER);"
+	"CREATE TABLE curated_versions ("
+	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+	"  version_id INTEGER NOT NULL REFERENCES versions(id),"
+	"  why TEXT NOT NULL,"
+	"  PRIMARY KEY (repo_id, version_id)) WITHOUT ROWID;"
+	"CREATE TABLE curate_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+	"  at INTEGER NOT NULL,"
+	"  by TEXT NOT NULL,"
+	"  snapshot_id INTEGER NOT NULL,"	/* of the mirror */
+	"  requirements TEXT NOT NULL,"
+	"  diff TEXT NOT NULL);"		/* JSON */
+	"CREATE TABLE blocks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  package TEXT NOT NULL,"
+	"  versions TEXT NOT NULL,"		/* empty: every version */
+	"  repo_id INTEGER REFERENCES repos(id),"	/* NULL: every repo */
+	"  reason TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL);",
 };
 
 int
@@ -197,6 +235,70 @@ db_repo_id(sqlite3 *db, const char *name, char *kind, size_t kindsz)
 			snprintf(kind, kindsz, "%s",
 			    (const char *)sqlite3_column_text(st, 1));
 	}
+	sqlite3_finalize(st);
+	return id;
+}
+
+int
+db_repo_kind(sqlite3 *db, int64_t id, char *kind, size_t kindsz)
+{
+	sqlite3_stmt *st;
+	int r = -1;
+
+	if ((st = db_prepare(db, "SELECT kind FROM repos WHERE id = ?")) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(kind, kindsz, "%s", sqlite3_column_text(st, 0));
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * A snapshot named the way URLs name it: "latest", an id, or a date
+ * (the newest published at or before the end of that day, UTC).
+ */
+int64_t
+db_snapshot_resolve(sqlite3 *db, int64_t repo_id, const char *s)
+{
+	sqlite3_stmt *st;
+	struct tm tm;
+	int64_t id = -1;
+	char *end;
+
+	if (strcmp(s, "latest") == 0) {
+		st = db_prepare(db, "SELECT id FROM snapshots WHERE "
+		    "repo_id = ? AND state = 'published' ORDER BY created_at "
+		    "DESC, id DESC LIMIT 1");
+	} else if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0')
+			return -1;
+		st = db_prepare(db, "SELECT id FROM snapshots WHERE "
+		    "repo_id = ? AND state = 'published' AND created_at < ? "
+		    "ORDER BY created_at DESC, id DESC LIMIT 1");
+		if (st != NULL)
+			sqlite3_bind_int64(st, 2,
+			    (sqlite3_int64)timegm(&tm) + 86400);
+	} else {
+		long long n = strtoll(s, &end, 10);
+
+		if (*s == '\0' || *end != '\0' || n <= 0)
+			return -1;
+		st = db_prepare(db, "SELECT id FROM snapshots WHERE "
+		    "repo_id = ? AND state = 'published' AND id = ?");
+		if (st != NULL)
+			sqlite3_bind_int64(st, 2, n);
+	}
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, repo_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return id;
 }

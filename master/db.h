@@ -26,4 +26,12 @@ void db_rollback(sqlite3 *db);
 /* The id of a repository, -1 when there is none by that name. */
 int64_t db_repo_id(sqlite3 *db, const char *name, char *kind, size_t kindsz);
 
+/*
+ * A published snapshot named the way URLs name it: "latest", an id, or a
+ * date (the newest at or before the end of that day, UTC); -1: none.
+ */
+int64_t db_snapshot_resolve(sqlite3 *db, int64_t repo_id, const char *s);
+/* The kind of a repository by id: 0, or -1 when there is none. */
+int db_repo_kind(sqlite3 *db, int64_t id, char *kind, size_t kindsz);
+
 #endif

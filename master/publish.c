@@ -21,6 +21,7 @@
 #include "packages.h"
 #include "pkg.h"
 #include "publish.h"
+#include "resolve.h"
 #include "rds.h"
 #include "store.h"
 #include "util.h"
@@ -40,19 +41,25 @@ struct ver {
 	struct dcf desc;
 };
 
+/* What one version holds (not the version itself). */
+static void
+ver_clear(struct ver *v)
+{
+	free(v->package);
+	free(v->version);
+	free(v->file);
+	free(v->sha256);
+	free(v->md5);
+	dcf_free(&v->desc);
+}
+
 static void
 vers_free(struct ver *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].package);
-		free(v[i].version);
-		free(v[i].file);
-		free(v[i].sha256);
-		free(v[i].md5);
-		dcf_free(&v[i].desc);
-	}
+	for (i = 0; i < n; i++)
+		ver_clear(&v[i]);
 	free(v);
 }
 
@@ -87,19 +94,91 @@ id_cmp(const void *a, const void *b)
  * Every version of the repository, sorted, the newest of each marked:
  * 0 with *vp (NULL for none) and *np, or -1 on a database error.
  */
+static int write_file(const char *path, const void *p, size_t n);
+
+int
+publish_blocks_load(sqlite3 *db, int64_t repo_id, struct rv_block **bp,
+    size_t *np)
+{
+	struct rv_block *b = NULL, *nb;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int r;
+
+	*bp = NULL;
+	*np = 0;
+	st = db_prepare(db, "SELECT id, package, versions, reason FROM blocks "
+	    "WHERE repo_id IS NULL OR repo_id = ? ORDER BY id");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, repo_id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nb = realloc(b, cap * sizeof(*b))) == NULL)
+				break;
+			b = nb;
+		}
+		b[n].id = sqlite3_column_int64(st, 0);
+		b[n].package = col_dup(st, 1);
+		b[n].versions = col_dup(st, 2);
+		b[n].reason = col_dup(st, 3);
+		n++;
+	}
+	sqlite3_finalize(st);
+	*bp = b;
+	*np = n;
+	if (r != SQLITE_DONE) {
+		publish_blocks_free(b, n);
+		*bp = NULL;
+		*np = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+publish_blocks_free(struct rv_block *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)(uintptr_t)b[i].package);
+		free((char *)(uintptr_t)b[i].versions);
+		free((char *)(uintptr_t)b[i].reason);
+	}
+	free(b);
+}
+
+/*
+ * The versions a repository serves: its own, or for a curated one the
+ * mirror's versions it chose; less what block rules take out.
+ */
 static int
 load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
 {
 	sqlite3_stmt *st;
 	struct ver *v = NULL, *nv, **byid = NULL, key, *kp;
-	size_t n = 0, cap = 0, i;
+	struct rv_block *blocks = NULL;
+	size_t n = 0, cap = 0, i, k, nblocks = 0;
+	char kind[16] = "";
 	int r;
 
-	st = db_prepare(db, "SELECT v.id, v.package, v.version, v.file, "
+	if (db_repo_kind(db, repo_id, kind, sizeof(kind)) != 0 ||
+	    publish_blocks_load(db, repo_id, &blocks, &nblocks) != 0)
+		return -1;
+	st = db_prepare(db, strcmp(kind, "curated") == 0 ?
+	    "SELECT v.id, v.package, v.version, v.file, v.sha256, b.md5, "
+	    "b.size, v.added_at FROM curated_versions c "
+	    "JOIN versions v ON v.id = c.version_id "
+	    "JOIN blobs b ON b.sha256 = v.sha256 WHERE c.repo_id = ?" :
+	    "SELECT v.id, v.package, v.version, v.file, "
 	    "v.sha256, b.md5, b.size, v.added_at FROM versions v "
 	    "JOIN blobs b ON b.sha256 = v.sha256 WHERE v.repo_id = ?");
-	if (st == NULL)
+	if (st == NULL) {
+		publish_blocks_free(blocks, nblocks);
 		return -1;
+	}
 	sqlite3_bind_int64(st, 1, repo_id);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
@@ -123,6 +202,19 @@ load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
 	st = NULL;
 	if (r != SQLITE_DONE)
 		goto fail;
+	/* Blocked versions leave the index: an older one may take over. */
+	for (i = k = 0; i < n; i++) {
+		if (rv_blocked(blocks, nblocks, v[i].package, v[i].version)
+		    != NULL) {
+			ver_clear(&v[i]);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	n = k;
+	publish_blocks_free(blocks, nblocks);
+	blocks = NULL;
+	nblocks = 0;
 	if (n > 0)
 		qsort(v, n, sizeof(*v), ver_cmp);
 	for (i = 0; i < n; i++)
@@ -136,7 +228,11 @@ load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
 		byid[i] = &v[i];
 	if (n > 0)
 		qsort(byid, n, sizeof(*byid), id_cmp);
-	st = db_prepare(db, "SELECT f.version_id, f.name, f.value FROM fields f "
+	st = db_prepare(db, strcmp(kind, "curated") == 0 ?
+	    "SELECT f.version_id, f.name, f.value FROM fields f "
+	    "JOIN curated_versions c ON c.version_id = f.version_id "
+	    "WHERE c.repo_id = ? ORDER BY f.version_id, f.pos" :
+	    "SELECT f.version_id, f.name, f.value FROM fields f "
 	    "JOIN versions v ON v.id = f.version_id WHERE v.repo_id = ? "
 	    "ORDER BY f.version_id, f.pos");
 	if (st == NULL)
@@ -167,7 +263,66 @@ fail:
 	sqlite3_finalize(st);
 	free(byid);
 	vers_free(v, n);
+	publish_blocks_free(blocks, nblocks);
 	return -1;
+}
+
+/*
+ * store/blocked: "repo<TAB>file<TAB>reason" for every file a block rule
+ * covers, in every repository; workers answer 403 for those, in every
+ * snapshot, from the moment a rule is added.
+ */
+int
+publish_write_blocked(sqlite3 *db, const char *data_dir)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	sqlite3_stmt *st, *vs;
+	struct rv_block *b;
+	const struct rv_block *hit;
+	size_t nb;
+	struct buf out;
+	int r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/store/.blocked.tmp", data_dir);
+	snprintf(path, sizeof(path), "%s/store/blocked", data_dir);
+	buf_init(&out, (size_t)1 << 30);
+	if ((st = db_prepare(db, "SELECT id, name, kind FROM repos")) == NULL)
+		return -1;
+	vs = db_prepare(db, "SELECT v.package, v.version, v.file FROM versions "
+	    "v WHERE v.repo_id = ?1 AND ?2 != 'curated' UNION ALL "
+	    "SELECT v.package, v.version, v.file FROM curated_versions c "
+	    "JOIN versions v ON v.id = c.version_id WHERE c.repo_id = ?1");
+	while (vs != NULL && r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (publish_blocks_load(db, id, &b, &nb) != 0) {
+			r = -1;
+			break;
+		}
+		sqlite3_reset(vs);
+		sqlite3_bind_int64(vs, 1, id);
+		sqlite3_bind_text(vs, 2, (const char *)sqlite3_column_text(st,
+		    2), -1, SQLITE_TRANSIENT);
+		while (nb > 0 && sqlite3_step(vs) == SQLITE_ROW)
+			if ((hit = rv_blocked(b, nb, (const char *)
+			    sqlite3_column_text(vs, 0), (const char *)
+			    sqlite3_column_text(vs, 1))) != NULL)
+				buf_putf(&out, "%s\t%s\trule %lld: %s\n",
+				    sqlite3_column_text(st, 1),
+				    sqlite3_column_text(vs, 2),
+				    (long long)hit->id, hit->reason);
+		publish_blocks_free(b, nb);
+	}
+	sqlite3_finalize(vs);
+	sqlite3_finalize(st);
+	unlink(tmp);
+	if (r == 0 && (vs == NULL || write_file(tmp, buf_ptr(&out),
+	    buf_avail(&out)) != 0 || rename(tmp, path) != 0)) {
+		log_error("publish: cannot write %s: %s", path, strerror(errno));
+		r = -1;
+	}
+	buf_release(&out);
+	return r;
 }
 
 static int
@@ -715,5 +870,5 @@ publish_recover(sqlite3 *db, const char *data_dir)
 		    name);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return publish_write_blocked(db, data_dir);
 }

@@ -33,6 +33,13 @@ int publish_write_list(sqlite3 *db, const char *data_dir, int64_t repo_id,
  */
 int publish_prune(sqlite3 *db, const char *data_dir, int64_t repo_id,
     const char *repo, unsigned keep, char *err, size_t errlen);
+struct rv_block;
+/* The block rules that cover a repository (its own and global ones). */
+int publish_blocks_load(sqlite3 *db, int64_t repo_id, struct rv_block **b,
+    size_t *n);
+void publish_blocks_free(struct rv_block *b, size_t n);
+/* Rewrites store/blocked: what the block rules cover, for the workers. */
+int publish_write_blocked(sqlite3 *db, const char *data_dir);
 /* At start: removes what an interrupted publish left, rewrites the lists. */
 int publish_recover(sqlite3 *db, const char *data_dir);
 

@@ -42,6 +42,8 @@ usage(void)
 	    "usage: airlockctl [-f config_file] [-o key=value]... [--json] command\n"
 	    "commands:\n"
 	    "  repo create NAME --kind local|cran [--access RULE]\n"
+	    "  repo create NAME --kind curated --from MIRROR "
+	    "[--include suggests|none] [--r-version X.Y]\n"
 	    "  repo list\n"
 	    "  repo access REPO public|authenticated|group:NAME[,group:NAME...]\n"
 	    "  add REPO FILE.tar.gz...\n"
@@ -63,7 +65,14 @@ usage(void)
 	    "  token list [--user USER]\n"
 	    "  token revoke ID\n"
 	    "  audit dump --csvlog|--jsonlog [--since TIME] [--until TIME]\n"
-	    "  audit verify\n");
+	    "  audit verify\n"
+	    "  curate REPO --file REQUIREMENTS [--snapshot ID|DATE] [--commit]\n"
+	    "  curate REPO --update [--snapshot ID|DATE] [--commit]\n"
+	    "  block add --package P [--versions CONSTRAINTS] [--repo R] "
+	    "--reason TEXT\n"
+	    "  block list\n"
+	    "  block remove ID\n"
+	    "  block test PACKAGE VERSION [--repo R]\n");
 	exit(EX_USAGE);
 }
 
@@ -249,7 +258,8 @@ cmd_repo(int argc, char **argv)
 	json_t *ans, *r;
 	struct table t = { NULL, 8, 0 };
 	char a[32], b[32], c[32], d[32], e[40];
-	const char *kind = NULL, *access = NULL;
+	const char *kind = NULL, *access = NULL, *from = NULL;
+	const char *include = NULL, *rversion = NULL;
 	size_t i;
 	int rc;
 
@@ -283,6 +293,15 @@ cmd_repo(int argc, char **argv)
 			else if (strcmp(argv[i], "--access") == 0 &&
 			    i + 1 < (size_t)argc)
 				access = argv[++i];
+			else if (strcmp(argv[i], "--from") == 0 &&
+			    i + 1 < (size_t)argc)
+				from = argv[++i];
+			else if (strcmp(argv[i], "--include") == 0 &&
+			    i + 1 < (size_t)argc)
+				include = argv[++i];
+			else if (strcmp(argv[i], "--r-version") == 0 &&
+			    i + 1 < (size_t)argc)
+				rversion = argv[++i];
 			else
 				usage();
 		}
@@ -292,6 +311,13 @@ cmd_repo(int argc, char **argv)
 		    argv[2], "kind", kind);
 		if (access != NULL)
 			json_object_set_new(r, "access", json_string(access));
+		if (from != NULL)
+			json_object_set_new(r, "from", json_string(from));
+		if (include != NULL)
+			json_object_set_new(r, "include", json_string(include));
+		if (rversion != NULL)
+			json_object_set_new(r, "r_version",
+			    json_string(rversion));
 		ans = call(r, NULL, 0);
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);
@@ -887,6 +913,216 @@ cmd_audit(int argc, char **argv)
 	return 0;
 }
 
+/* A whole small file: the requirements list. */
+static char *
+slurp(const char *path)
+{
+	char *b = NULL, *nb;
+	size_t n = 0, cap = 0, k;
+	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "re")) == NULL) {
+		fprintf(stderr, "airlockctl: %s: %s\n", path, strerror(errno));
+		exit(EX_USAGE);
+	}
+	do {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			if (cap > (1 << 20) + 8192 ||
+			    (nb = realloc(b, cap)) == NULL) {
+				fprintf(stderr, "airlockctl: %s: too large\n",
+				    path);
+				exit(EX_USAGE);
+			}
+			b = nb;
+		}
+		k = fread(b + n, 1, 4096, f);
+		n += k;
+	} while (k > 0);
+	if (f != stdin)
+		fclose(f);
+	b[n] = '\0';
+	if (strlen(b) != n) {
+		fprintf(stderr, "airlockctl: %s: not a text file\n", path);
+		exit(EX_USAGE);
+	}
+	return b;
+}
+
+static int
+cmd_curate(int argc, char **argv)
+{
+	struct table t = { NULL, 5, 0 };
+	const char *file = NULL, *snap = NULL;
+	int update = 0, commit = 0, rc;
+	json_t *req, *ans, *chg;
+	char *text = NULL;
+	size_t i;
+
+	for (i = 2; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--file") == 0 && i + 1 < (size_t)argc)
+			file = argv[++i];
+		else if (strcmp(argv[i], "--snapshot") == 0 &&
+		    i + 1 < (size_t)argc)
+			snap = argv[++i];
+		else if (strcmp(argv[i], "--update") == 0)
+			update = 1;
+		else if (strcmp(argv[i], "--commit") == 0)
+			commit = 1;
+		else
+			usage();
+	}
+	if ((file == NULL) == !update)
+		usage();
+	req = json_pack("{s:s, s:s, s:b, s:b}", "cmd", "curate", "repo",
+	    argv[1], "update", update, "commit", commit);
+	if (file != NULL) {
+		text = slurp(file);
+		json_object_set_new(req, "requirements", json_string(text));
+		free(text);
+	}
+	if (snap != NULL)
+		json_object_set_new(req, "snapshot", json_string(snap));
+	ans = call(req, NULL, 0);
+	if ((rc = check(ans)) != 0 || json_out)
+		return rc ? rc : print_json(ans);
+	table_add(&t, "CHANGE", "PACKAGE", "OLD", "NEW", "WHY");
+	json_array_foreach(json_object_get(ans, "changes"), i, chg) {
+		const char *note = json_string_value(json_object_get(chg,
+		    "note"));
+		char why[1200];
+
+		snprintf(why, sizeof(why), "%s%s%s",
+		    json_string_value(json_object_get(chg, "why")) ?
+		    json_string_value(json_object_get(chg, "why")) : "",
+		    note ? "; " : "", note ? note : "");
+		table_add(&t, json_string_value(json_object_get(chg, "change")),
+		    json_string_value(json_object_get(chg, "package")),
+		    *json_string_value(json_object_get(chg, "old")) ?
+		    json_string_value(json_object_get(chg, "old")) : "-",
+		    *json_string_value(json_object_get(chg, "new")) ?
+		    json_string_value(json_object_get(chg, "new")) : "-", why);
+	}
+	table_print(&t);
+	printf("%s against %s snapshot %lld: %lld added, %lld removed, %lld "
+	    "upgraded, %lld downgraded\n", argv[1],
+	    json_string_value(json_object_get(ans, "mirror")),
+	    (long long)json_integer_value(json_object_get(ans, "snapshot")),
+	    (long long)json_integer_value(json_object_get(ans, "added")),
+	    (long long)json_integer_value(json_object_get(ans, "removed")),
+	    (long long)json_integer_value(json_object_get(ans, "upgraded")),
+	    (long long)json_integer_value(json_object_get(ans, "downgraded")));
+	if (json_is_true(json_object_get(ans, "committed")))
+		printf("committed: published snapshot %lld of %s\n",
+		    (long long)json_integer_value(json_object_get(ans,
+		    "published")), argv[1]);
+	else
+		printf("dry run: nothing changed (add --commit to apply "
+		    "exactly this)\n");
+	json_decref(ans);
+	return 0;
+}
+
+static int
+cmd_block(int argc, char **argv)
+{
+	struct table t = { NULL, 6, 0 };
+	const char *pkg = NULL, *vers = NULL, *repo = NULL, *reason = NULL;
+	char a[32], d[40];
+	json_t *req, *ans, *b;
+	size_t i;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		ans = call(json_pack("{s:s}", "cmd", "block.list"), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		table_add(&t, "ID", "PACKAGE", "VERSIONS", "REPOSITORY",
+		    "CREATED", "REASON");
+		json_array_foreach(json_object_get(ans, "blocks"), i, b) {
+			const char *v = json_string_value(json_object_get(b,
+			    "versions"));
+			const char *r = json_string_value(json_object_get(b,
+			    "repo"));
+
+			table_add(&t, fmt_int(json_object_get(b, "id"), a,
+			    sizeof(a)), json_string_value(json_object_get(b,
+			    "package")), v && *v ? v : "all", r ? r : "all",
+			    fmt_time(json_integer_value(json_object_get(b,
+			    "created")), d, sizeof(d)),
+			    json_string_value(json_object_get(b, "reason")));
+		}
+		table_print(&t);
+		json_decref(ans);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "remove") == 0) {
+		char *e;
+		long long id = strtoll(argv[2], &e, 10);
+
+		if (*e != '\0' || id <= 0)
+			usage();
+		ans = call(json_pack("{s:s, s:I}", "cmd", "block.remove", "id",
+		    (json_int_t)id), NULL, 0);
+		return simple(ans, "removed block rule", argv[2]);
+	}
+	if (argc >= 4 && strcmp(argv[1], "test") == 0) {
+		req = json_pack("{s:s, s:s, s:s}", "cmd", "block.test",
+		    "package", argv[2], "version", argv[3]);
+		if (argc == 6 && strcmp(argv[4], "--repo") == 0)
+			json_object_set_new(req, "repo", json_string(argv[5]));
+		else if (argc != 4)
+			usage();
+		ans = call(req, NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		if (json_is_true(json_object_get(ans, "blocked")))
+			printf("%s %s is blocked by rule %lld (%s): %s\n",
+			    argv[2], argv[3], (long long)json_integer_value(
+			    json_object_get(ans, "rule")), json_string_value(
+			    json_object_get(ans, "versions")),
+			    json_string_value(json_object_get(ans, "reason")));
+		else
+			printf("%s %s is not blocked\n", argv[2], argv[3]);
+		json_decref(ans);
+		return 0;
+	}
+	if (strcmp(argv[1], "add") != 0)
+		usage();
+	for (i = 2; i < (size_t)argc; i++) {
+		if (i + 1 >= (size_t)argc)
+			usage();
+		if (strcmp(argv[i], "--package") == 0)
+			pkg = argv[++i];
+		else if (strcmp(argv[i], "--versions") == 0)
+			vers = argv[++i];
+		else if (strcmp(argv[i], "--repo") == 0)
+			repo = argv[++i];
+		else if (strcmp(argv[i], "--reason") == 0)
+			reason = argv[++i];
+		else
+			usage();
+	}
+	if (pkg == NULL || reason == NULL)
+		usage();
+	req = json_pack("{s:s, s:s, s:s}", "cmd", "block.add", "package", pkg,
+	    "reason", reason);
+	if (vers != NULL)
+		json_object_set_new(req, "versions", json_string(vers));
+	if (repo != NULL)
+		json_object_set_new(req, "repo", json_string(repo));
+	ans = call(req, NULL, 0);
+	if ((rc = check(ans)) != 0 || json_out)
+		return rc ? rc : print_json(ans);
+	printf("block rule %lld: %s %s in %s\n", (long long)
+	    json_integer_value(json_object_get(ans, "id")), pkg,
+	    vers ? vers : "(every version)", repo ? repo : "every repository");
+	json_decref(ans);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -947,11 +1183,13 @@ main(int argc, char **argv)
 	    strcmp(argv[0], "import") != 0 && strcmp(argv[0], "publish") != 0 &&
 	    strcmp(argv[0], "snapshot") != 0 && strcmp(argv[0], "package") != 0 &&
 	    strcmp(argv[0], "user") != 0 && strcmp(argv[0], "group") != 0 &&
-	    strcmp(argv[0], "token") != 0 && strcmp(argv[0], "audit") != 0)
+	    strcmp(argv[0], "token") != 0 && strcmp(argv[0], "audit") != 0 &&
+	    strcmp(argv[0], "curate") != 0 && strcmp(argv[0], "block") != 0)
 		usage();
 	if (argc < 2 && (strcmp(argv[0], "user") == 0 ||
 	    strcmp(argv[0], "group") == 0 || strcmp(argv[0], "token") == 0 ||
-	    strcmp(argv[0], "audit") == 0))
+	    strcmp(argv[0], "audit") == 0 || strcmp(argv[0], "curate") == 0 ||
+	    strcmp(argv[0], "block") == 0))
 		usage();
 	if ((strcmp(argv[0], "add") == 0 && argc < 3) ||
 	    (strcmp(argv[0], "import") == 0 && argc != 3) ||
@@ -979,6 +1217,10 @@ main(int argc, char **argv)
 		rc = cmd_token(argc, argv);
 	else if (strcmp(argv[0], "audit") == 0)
 		rc = cmd_audit(argc, argv);
+	else if (strcmp(argv[0], "curate") == 0)
+		rc = cmd_curate(argc, argv);
+	else if (strcmp(argv[0], "block") == 0)
+		rc = cmd_block(argc, argv);
 	else
 		rc = cmd_package(argc, argv);
 	conf_free(conf);

@@ -211,6 +211,17 @@ repo_file(struct server *s, struct conn *c, const struct http_request *req)
 		resp_simple(s, c, 404, TEXT, "404 Not Found\n");
 		return 1;
 	}
+	{
+		const char *base = strrchr(rest, '/') + 1;	/* rest has one */
+		char why[512], body[700];
+
+		if (repo_blocked(&s->repos, name, base, why, sizeof(why))) {
+			snprintf(body, sizeof(body), "403 Forbidden: %s is "
+			    "blocked in %s (%s)\n", base, name, why);
+			resp_simple(s, c, 403, TEXT, body);
+			return 1;
+		}
+	}
 	k = repo_lookup(&s->repos, name, id, rest, sha);
 	if (k == 1)
 		snprintf(rel, sizeof(rel), "blobs/sha256/%.2s/%s", sha, sha);

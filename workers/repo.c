@@ -285,3 +285,40 @@ repo_lookup(struct repo_cache *rc, const char *repo, int64_t id,
 	}
 	return 0;
 }
+
+void
+repo_blocked_forget(struct repo_cache *rc)
+{
+	free(rc->blocked);
+	rc->blocked = NULL;
+	rc->blocked_loaded = 0;
+}
+
+const char *
+repo_blocked(struct repo_cache *rc, const char *repo, const char *file,
+    char *why, size_t whysz)
+{
+	size_t rl = strlen(repo), fl = strlen(file);
+	const char *p, *e;
+	struct buf b;
+
+	if (!rc->blocked_loaded) {
+		buf_init(&b, MAX_LIST);
+		if (read_small("blocked", &b) == 0 && buf_put_u8(&b, 0) == 0)
+			rc->blocked = strdup((const char *)buf_ptr(&b));
+		buf_release(&b);
+		rc->blocked_loaded = 1;
+	}
+	for (p = rc->blocked; p != NULL && *p != '\0'; p = e + 1) {
+		if ((e = strchr(p, '\n')) == NULL)
+			break;
+		if (strncmp(p, repo, rl) == 0 && p[rl] == '\t' &&
+		    strncmp(p + rl + 1, file, fl) == 0 &&
+		    p[rl + 1 + fl] == '\t') {
+			p += rl + fl + 2;
+			snprintf(why, whysz, "%.*s", (int)(e - p), p);
+			return why;
+		}
+	}
+	return NULL;
+}

@@ -47,6 +47,9 @@ struct repo_cache {
 	unsigned nrepos;
 	struct manifest *manifests;
 	unsigned nmanifests;
+	/* store/blocked: "repo\tfile\treason" lines, NUL-terminated */
+	char *blocked;
+	int blocked_loaded;
 };
 
 /* The repository by name, loading its list; NULL when there is none. */
@@ -65,5 +68,11 @@ int64_t repo_snapshot(const struct repo *r, const char *name);
  */
 int repo_lookup(struct repo_cache *rc, const char *repo, int64_t id,
     const char *path, char *sha256);
+
+/* Why a repository's file is blocked (store/blocked), or NULL. */
+const char *repo_blocked(struct repo_cache *rc, const char *repo,
+    const char *file, char *why, size_t whysz);
+/* The block list changed: read it again when next needed. */
+void repo_blocked_forget(struct repo_cache *rc);
 
 #endif

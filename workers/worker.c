@@ -42,7 +42,11 @@ worker_ipc(struct server *s)
 
 			if (buf_get_str(&msg.payload, &repo, 255) != 0)
 				fatal("malformed PUBLISHED message");
-			repo_forget(&s->repos, repo);
+			/* "*": the block rules changed. */
+			if (strcmp(repo, "*") == 0)
+				repo_blocked_forget(&s->repos);
+			else
+				repo_forget(&s->repos, repo);
 			free(repo);
 			break;
 		}
