@@ -85,6 +85,7 @@ static int valid_audit_format(const char *, char *, size_t);
 static int valid_tls_version(const char *, char *, size_t);
 static int valid_cidr(const char *, char *, size_t);
 static int valid_ciphers(const char *, char *, size_t);
+static int valid_schedule(const char *, char *, size_t);
 
 /*
  * The type of an entry and its field's offset, checked against the field's
@@ -237,6 +238,15 @@ static const struct conf_key conf_keys[] = {
 	{ "authentication.cache", T_DURATION(auth_cache), "5s", 0, 60, NULL,
 	    "how long workers may reuse an answer about a token or session: "
 	    "a revoked one stops working within this" },
+
+	{ "sync.require_approval", T_BOOL(sync_require_approval), "false",
+	    0, 1, NULL, "a window opened by one admin starts only once "
+	    "another approves it" },
+	{ "sync.max_window", T_DURATION(sync_max_window), "12h", 60, 604800,
+	    NULL, "the longest window an admin may open" },
+	{ "sync.schedule", T_LIST(sync_schedule), "", 0, 0, valid_schedule,
+	    "windows opened by the clock, UTC: \"Mon-Fri 02:00 2h\", "
+	    "\"Sun 12:00 30m\", \"daily 03:00 1h\"" },
 
 	{ "audit.format", T_STR(audit_format), "none", 0, 0,
 	    valid_audit_format,
@@ -439,6 +449,71 @@ bad:
 	errf(why, n, "\"%s\": expected an IP address or address/prefix",
 	    str_vis(vb, sizeof(vb), s));
 	return -1;
+}
+
+static int
+valid_schedule(const char *s, char *why, size_t n)
+{
+	char vb[VIS_MAX];
+
+	if (conf_schedule_parse(s, NULL) != 0) {
+		errf(why, n, "\"%s\": expected DAYS HH:MM DURATION, e.g. "
+		    "\"Mon-Fri 02:00 2h\", \"Sun 12:00 30m\" or "
+		    "\"daily 03:00 1h\"", str_vis(vb, sizeof(vb), s));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+day_of(const char *s, size_t n)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
+	    "Thu", "Fri", "Sat" };
+	int i;
+
+	for (i = 0; i < 7; i++)
+		if (n == 3 && strncasecmp(s, days[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+int
+conf_schedule_parse(const char *s, struct conf_schedule *out)
+{
+	struct conf_schedule sc;
+	char days[32], hm[8], dur[16], extra[2];
+	const char *dash;
+	int a, b, h, m, i;
+	long d;
+
+	memset(&sc, 0, sizeof(sc));
+	if (sscanf(s, "%31s %7s %15s %1s", days, hm, dur, extra) != 3)
+		return -1;
+	if (strcasecmp(days, "daily") == 0)
+		a = 0, b = 6;
+	else if ((dash = strchr(days, '-')) != NULL) {
+		a = day_of(days, (size_t)(dash - days));
+		b = day_of(dash + 1, strlen(dash + 1));
+	} else
+		a = b = day_of(days, strlen(days));
+	if (a < 0 || b < 0)
+		return -1;
+	for (i = a; ; i = (i + 1) % 7) {
+		sc.days |= 1u << i;
+		if (i == b)
+			break;
+	}
+	if (strlen(hm) != 5 || hm[2] != ':' || sscanf(hm, "%2d:%2d", &h, &m)
+	    != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+		return -1;
+	if ((d = conf_parse_duration(dur)) < 60 || d > 86400)
+		return -1;
+	sc.minute = h * 60 + m;
+	sc.seconds = d;
+	if (out != NULL)
+		*out = sc;
+	return 0;
 }
 
 static int

@@ -82,6 +82,10 @@ struct airlock_conf {
 	int auth_lockout_after;		/* authentication.lockout_after */
 	int auth_lockout_duration;	/* authentication.lockout_duration */
 	int auth_cache;			/* authentication.cache */
+	/* sync */
+	int sync_require_approval;	/* sync.require_approval */
+	int sync_max_window;		/* sync.max_window, s */
+	struct strlist sync_schedule;	/* sync.schedule */
 	/* audit */
 	char *audit_format;	/* audit.format: none|CSV|JSON */
 	char *audit_file;	/* audit.file, "" = none */
@@ -111,6 +115,15 @@ void conf_dump(const struct airlock_conf *c, int fd);
 int conf_pack(const struct airlock_conf *c, struct buf *b);
 /* Returns a new configuration, or NULL on a malformed buffer. */
 struct airlock_conf *conf_unpack(struct buf *b);
+
+/* One sync.schedule entry: "Mon-Fri 02:00 2h", UTC. */
+struct conf_schedule {
+	unsigned days;		/* bit 0: Sunday ... bit 6: Saturday */
+	int minute;		/* of the day it starts */
+	long seconds;		/* how long it lasts */
+};
+/* 0 with *sc (may be NULL: just check), -1 when malformed. */
+int conf_schedule_parse(const char *s, struct conf_schedule *sc);
 
 /* "90", "90s", "30m", "12h", "7d" → seconds; -1 when malformed. */
 long conf_parse_duration(const char *s);

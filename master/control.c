@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "control.h"
 #include "curate.h"
+#include "window.h"
 #include "db.h"
 #include "dcf.h"
 #include "log.h"
@@ -1178,6 +1179,8 @@ on_request(struct conn *c, struct ipc_msg *msg)
 		cmd_audit_dump(c, req);
 	else if (strcmp(cmd, "audit.verify") == 0)
 		cmd_audit_verify(c);
+	else if (strncmp(cmd, "sync.", 5) == 0)
+		reply(c, window_cmd(cmd, req, c->actor));
 	else if (strcmp(cmd, "curate") == 0 ||
 	    strncmp(cmd, "block.", 6) == 0) {
 		struct curate_ctx x = { ctl.db, ctl.conf->data_dir, c->actor,

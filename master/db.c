@@ -113,6 +113,20 @@ static const char *const migrations[] = {
 	"  reason TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
 	"  created_by TEXT NOT NULL);",
+	/* 4: connectivity windows */
+	"CREATE TABLE sync_windows ("
+	"  id INTEGER PRIMARY KEY,"
+	"  opened_by TEXT NOT NULL,"		/* an admin, or 'schedule' */
+	"  reason TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  start_at INTEGER NOT NULL,"
+	"  end_at INTEGER NOT NULL,"
+	"  approved_by TEXT,"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', "
+	"    'open', 'closed', 'expired')),"
+	"  started_at INTEGER,"
+	"  ended_at INTEGER,"
+	"  end_reason TEXT);",
 };
 
 int

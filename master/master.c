@@ -31,6 +31,7 @@
 #include "publish.h"
 #include "store.h"
 #include "tlskey.h"
+#include "window.h"
 #include "util.h"
 
 #define MAX_WORKERS 64
@@ -46,6 +47,7 @@
 #define TAG_CHILD 100			/* epoll data: a struct child */
 #define SLOT_INSPECT (-2)		/* the inspect role has no slot */
 #define KEY_SLOT (1 + MAX_WORKERS)	/* the keys role's slot */
+#define SLOT_SYNC (-3)			/* sync runs only in a window */
 
 struct child {
 	int tag;		/* TAG_CHILD: what epoll data points at */
@@ -90,6 +92,7 @@ static struct {
 	/* 0: auth, 1..: workers, KEY_SLOT: keys (with https.listen) */
 	struct slot slots[2 + MAX_WORKERS];
 	struct child *inspect;	/* started when package files arrive */
+	struct child *sync;	/* only while a window is open */
 	int64_t inspect_idle_ms;	/* idle since, 0: busy */
 	sqlite3 *db;
 	int nslots;
@@ -499,6 +502,18 @@ reap(void)
 			control_auth_gone(c->pid);
 		if (c->slot >= 0 && m.slots[c->slot].c == c)
 			slot_died(&m.slots[c->slot], c, sigsys);
+		if (c == m.sync) {
+			char how[80];
+
+			m.sync = NULL;
+			if (WIFSIGNALED(status))
+				snprintf(how, sizeof(how), "killed by signal %d",
+				    WTERMSIG(status));
+			else
+				snprintf(how, sizeof(how), "exited with status %d",
+				    WEXITSTATUS(status));
+			window_sync_gone(pid, how);
+		}
 		if (c == m.inspect) {
 			m.inspect = NULL;
 			control_inspect_gone(sigsys ? "sandbox violation" :
@@ -846,6 +861,27 @@ ops_auth(const struct buf *payload, pid_t *pid)
 static const struct control_ops ops = { ops_inspect, ops_published,
     ops_auth };
 
+static pid_t
+sync_start(void)
+{
+	if (m.stopping)
+		return -1;
+	if (m.sync != NULL && !m.sync->dead)
+		return m.sync->pid;
+	if ((m.sync = spawn_child(ROLE_SYNC, SLOT_SYNC)) == NULL)
+		return -1;
+	return m.sync->pid;
+}
+
+static void
+sync_kill(void)
+{
+	if (m.sync != NULL && !m.sync->dead)
+		child_kill(m.sync, "its window is over");
+}
+
+static const struct window_ops wops = { sync_start, sync_kill };
+
 static void
 set_slots(void)
 {
@@ -924,6 +960,7 @@ reload(void)
 	conf_free(m.conf);
 	m.conf = nc;
 	control_reconf(m.conf);
+	window_reconf(m.conf);
 	m.generation++;
 	/* Old workers keep accepting until the new ones are ready. */
 	for (c = m.children; c != NULL; c = c->next)
@@ -1015,6 +1052,9 @@ timers(int64_t now)
 {
 	struct child *c;
 	int i;
+
+	if (!m.stopping)
+		window_tick(time(NULL));
 
 	for (i = 0; i < m.nslots && !m.stopping; i++)
 		if (m.slots[i].c == NULL && !m.slots[i].given_up &&
@@ -1227,6 +1267,7 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 	epoll_ctl(m.epfd, EPOLL_CTL_ADD, m.sigfd, &ev);
 	if (control_init(m.conf, m.db, m.epfd, &ops) != 0)
 		return 1;
+	window_init(m.db, m.conf, &wops);
 
 	audit_event("start", "master", getpid(), "airlockd " PACKAGE_VERSION
 	    " starting");

@@ -72,7 +72,12 @@ usage(void)
 	    "--reason TEXT\n"
 	    "  block list\n"
 	    "  block remove ID\n"
-	    "  block test PACKAGE VERSION [--repo R]\n");
+	    "  block test PACKAGE VERSION [--repo R]\n"
+	    "  sync open --for DURATION --reason TEXT\n"
+	    "  sync approve ID\n"
+	    "  sync close [ID]\n"
+	    "  sync status\n"
+	    "  sync history\n");
 	exit(EX_USAGE);
 }
 
@@ -1123,6 +1128,109 @@ cmd_block(int argc, char **argv)
 	return 0;
 }
 
+static void
+window_rows(json_t *list)
+{
+	struct table t = { NULL, 7, 0 };
+	char a[32], b[40], c[40];
+	json_t *w;
+	size_t i;
+
+	table_add(&t, "ID", "STATE", "START", "END", "OPENED BY", "APPROVED BY",
+	    "REASON");
+	json_array_foreach(list, i, w) {
+		const char *ap = json_string_value(json_object_get(w,
+		    "approved_by"));
+		const char *er = json_string_value(json_object_get(w,
+		    "end_reason"));
+		char reason[600];
+
+		snprintf(reason, sizeof(reason), "%s%s%s%s",
+		    json_string_value(json_object_get(w, "reason")),
+		    er ? " [" : "", er ? er : "", er ? "]" : "");
+		table_add(&t, fmt_int(json_object_get(w, "id"), a, sizeof(a)),
+		    json_string_value(json_object_get(w, "state")),
+		    fmt_time(json_integer_value(json_object_get(w, "start")), b,
+		    sizeof(b)), fmt_time(json_integer_value(json_object_get(w,
+		    "end")), c, sizeof(c)), json_string_value(json_object_get(w,
+		    "opened_by")), ap ? ap : "-", reason);
+	}
+	table_print(&t);
+}
+
+static int
+cmd_sync(int argc, char **argv)
+{
+	const char *reason = NULL;
+	json_t *req, *ans;
+	long secs = -1;
+	size_t i;
+	int rc;
+
+	if (argc == 2 && (strcmp(argv[1], "status") == 0 ||
+	    strcmp(argv[1], "history") == 0)) {
+		ans = call(json_pack("{s:s}", "cmd", argv[1][0] == 's' ?
+		    "sync.status" : "sync.history"), NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		if (argv[1][0] == 's')
+			printf("sync process: %s\n", json_is_true(
+			    json_object_get(ans, "sync_running")) ? "running" :
+			    "none (no window open)");
+		window_rows(json_object_get(ans, "windows"));
+		json_decref(ans);
+		return 0;
+	}
+	if ((argc == 3 && strcmp(argv[1], "approve") == 0) ||
+	    ((argc == 2 || argc == 3) && strcmp(argv[1], "close") == 0)) {
+		req = json_pack("{s:s}", "cmd", argv[1][0] == 'a' ?
+		    "sync.approve" : "sync.close");
+		if (argc == 3) {
+			char *e;
+			long long id = strtoll(argv[2], &e, 10);
+
+			if (*e != '\0' || id <= 0)
+				usage();
+			json_object_set_new(req, "id", json_integer(id));
+		}
+		ans = call(req, NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		printf("%s window %lld\n", argv[1][0] == 'a' ? "approved" :
+		    "closed", (long long)json_integer_value(json_object_get(ans,
+		    "id")));
+		json_decref(ans);
+		return 0;
+	}
+	if (strcmp(argv[1], "open") != 0)
+		usage();
+	for (i = 2; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--for") == 0 && i + 1 < (size_t)argc) {
+			if ((secs = conf_parse_duration(argv[++i])) <= 0) {
+				fprintf(stderr, "airlockctl: --for takes a "
+				    "duration (90m, 2h)\n");
+				return EX_USAGE;
+			}
+		} else if (strcmp(argv[i], "--reason") == 0 &&
+		    i + 1 < (size_t)argc)
+			reason = argv[++i];
+		else
+			usage();
+	}
+	if (secs < 0 || reason == NULL)
+		usage();
+	ans = call(json_pack("{s:s, s:I, s:s}", "cmd", "sync.open", "for",
+	    (json_int_t)secs, "reason", reason), NULL, 0);
+	if ((rc = check(ans)) != 0 || json_out)
+		return rc ? rc : print_json(ans);
+	printf("window %lld %s\n", (long long)json_integer_value(
+	    json_object_get(ans, "id")), json_is_true(json_object_get(ans,
+	    "pending")) ? "waiting for another admin's approval (airlockctl "
+	    "sync approve)" : "open");
+	json_decref(ans);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1184,12 +1292,13 @@ main(int argc, char **argv)
 	    strcmp(argv[0], "snapshot") != 0 && strcmp(argv[0], "package") != 0 &&
 	    strcmp(argv[0], "user") != 0 && strcmp(argv[0], "group") != 0 &&
 	    strcmp(argv[0], "token") != 0 && strcmp(argv[0], "audit") != 0 &&
-	    strcmp(argv[0], "curate") != 0 && strcmp(argv[0], "block") != 0)
+	    strcmp(argv[0], "curate") != 0 && strcmp(argv[0], "block") != 0 &&
+	    strcmp(argv[0], "sync") != 0)
 		usage();
 	if (argc < 2 && (strcmp(argv[0], "user") == 0 ||
 	    strcmp(argv[0], "group") == 0 || strcmp(argv[0], "token") == 0 ||
 	    strcmp(argv[0], "audit") == 0 || strcmp(argv[0], "curate") == 0 ||
-	    strcmp(argv[0], "block") == 0))
+	    strcmp(argv[0], "block") == 0 || strcmp(argv[0], "sync") == 0))
 		usage();
 	if ((strcmp(argv[0], "add") == 0 && argc < 3) ||
 	    (strcmp(argv[0], "import") == 0 && argc != 3) ||
@@ -1221,6 +1330,8 @@ main(int argc, char **argv)
 		rc = cmd_curate(argc, argv);
 	else if (strcmp(argv[0], "block") == 0)
 		rc = cmd_block(argc, argv);
+	else if (strcmp(argv[0], "sync") == 0)
+		rc = cmd_sync(argc, argv);
 	else
 		rc = cmd_package(argc, argv);
 	conf_free(conf);

@@ -1003,6 +1003,9 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u64(&b, N(10));
 	buf_put_u64(&b, N(900));
 	buf_put_u64(&b, N(5));
+	buf_put_u32(&b, (uint32_t)N(0));
+	buf_put_u64(&b, N(43200));
+	buf_put_u32(&b, (uint32_t)N(0));
 	S("none");
 	S("");
 #undef N

@@ -1,0 +1,34 @@
+/*
+ * window: connectivity windows, the only times a sync process exists.  A
+ * window is opened by an admin (airlockctl sync open) or by the clock
+ * (sync.schedule), approved by a second admin when
+ * sync.require_approval is set, and ends at its end time or when an admin
+ * closes it; the master starts the sync role when one opens and kills it
+ * when it ends, whatever it is doing.  Every step is in the audit trail.
+ */
+#ifndef AIRLOCK_WINDOW_H
+#define AIRLOCK_WINDOW_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "conf.h"
+
+struct window_ops {
+	pid_t (*start)(void);	/* starts the sync role: its pid, or -1 */
+	void (*kill)(void);	/* SIGKILL to it */
+};
+
+void window_init(sqlite3 *db, const struct airlock_conf *conf,
+    const struct window_ops *ops);
+void window_reconf(const struct airlock_conf *conf);
+/* Opens, starts, ends and expires windows; call about once a second. */
+void window_tick(time_t now);
+/* The sync process ended (how: "exited with status 0", a signal ...). */
+void window_sync_gone(pid_t pid, const char *how);
+/* sync.open, sync.approve, sync.close, sync.status, sync.history */
+json_t *window_cmd(const char *cmd, json_t *req, const char *actor);
+
+#endif
