@@ -44,6 +44,19 @@
  *           (common/tlskey.h: u8 op, i32 padding, u32 length, bytes)
  *   KEY_REP    i32 result length (-1: refused), then the bytes
  *
+ *   SYNC_JOB   JSON {"repos":[{"name","upstream","ca_pem"}]}: what to
+ *           mirror in this window
+ *   SYNC_HAVE  str repository, str file names ("a_1.0.tar.gz\n"...):
+ *           what the mirror holds already (as many messages as it takes)
+ *   SYNC_GO    (empty): the job is complete, start
+ *   SYNC_FILES str repository, u32 n, n times str file name; fds: the
+ *           verified files, read-only
+ *   SYNC_ACK   str JSON: the ingest results of the last SYNC_FILES
+ *   SYNC_STATUS str repository, u64 bytes done, u64 bytes total, u32
+ *           files done, u32 files total
+ *   SYNC_ERROR str repository, str file ("" for the index), str error
+ *   SYNC_DONE  str repository, u32 complete (every file fetched and taken)
+ *
  * CONFIG also carries fds to keys (the private key file, opened by the
  * master) and to workers (after the load table: the certificate chain).
  */
@@ -80,6 +93,14 @@
 	X(AUDIT, 18, R_AUTH, R_MASTER, 0, 0, 16384, S_RUN)                  \
 	X(KEY_LINK, 19, R_MASTER, R_WORKER | R_KEYS, 1, 1, 4, S_RUN | S_DRAIN) \
 	X(KEY_REQ, 20, R_WORKER, R_KEYS, 0, 0, 2048, S_RUN)                 \
-	X(KEY_REP, 21, R_KEYS, R_WORKER, 0, 0, 2048, S_RUN)
+	X(KEY_REP, 21, R_KEYS, R_WORKER, 0, 0, 2048, S_RUN)                 \
+	X(SYNC_JOB, 22, R_MASTER, R_SYNC, 0, 0, 65536, S_RUN)               \
+	X(SYNC_HAVE, 23, R_MASTER, R_SYNC, 0, 0, 65536, S_RUN)              \
+	X(SYNC_GO, 24, R_MASTER, R_SYNC, 0, 0, 0, S_RUN)                    \
+	X(SYNC_FILES, 25, R_SYNC, R_MASTER, 1, 16, 65536, S_RUN)            \
+	X(SYNC_ACK, 26, R_MASTER, R_SYNC, 0, 0, 65536, S_RUN)               \
+	X(SYNC_STATUS, 27, R_SYNC, R_MASTER, 0, 0, 1024, S_RUN)             \
+	X(SYNC_ERROR, 28, R_SYNC, R_MASTER, 0, 0, 4096, S_RUN)              \
+	X(SYNC_DONE, 29, R_SYNC, R_MASTER, 0, 0, 1024, S_RUN)
 
 #endif

@@ -64,6 +64,9 @@ struct conn {
 	int copied;		/* it is done (set by it, read under ctl.lock) */
 	int closing;		/* the peer left while copying: free when done */
 	char actor[160];	/* who, for the audit trail */
+	/* An ingest for another part of the master (sync), not a socket. */
+	void (*internal)(void *arg, json_t *answer);
+	void *internal_arg;
 	/* The copier's settings: a reload may free ctl.conf under it. */
 	char data_dir[PATH_MAX];
 	uint64_t max_size;
@@ -102,6 +105,7 @@ static struct {
     .evfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void inspect_next(void);
+static void conn_release(struct conn *c);
 
 void
 control_reconf(const struct airlock_conf *conf)
@@ -169,9 +173,16 @@ control_init(const struct airlock_conf *conf, sqlite3 *db, int epfd,
 static void
 reply(struct conn *c, json_t *j)
 {
-	char *text = json_dumps(j, JSON_COMPACT);
+	char *text;
 	size_t n, off = 0, len;
 	struct buf b;
+
+	if (c->internal != NULL) {
+		c->internal(c->internal_arg, j);
+		json_decref(j);
+		return;
+	}
+	text = json_dumps(j, JSON_COMPACT);
 
 	json_decref(j);
 	if (text == NULL)
@@ -293,6 +304,9 @@ cmd_repo_create(struct conn *c, json_t *req)
 	const char *name = json_string_value(json_object_get(req, "name"));
 	const char *kind = json_string_value(json_object_get(req, "kind"));
 	const char *access = json_string_value(json_object_get(req, "access"));
+	const char *upstream = json_string_value(json_object_get(req,
+	    "upstream"));
+	const char *ca = json_string_value(json_object_get(req, "ca_pem"));
 	char why[256];
 	sqlite3_stmt *st;
 	int64_t rid;
@@ -318,8 +332,21 @@ cmd_repo_create(struct conn *c, json_t *req)
 		reply_error(c, "repository '%s' exists already", name);
 		return;
 	}
+	if (strcmp(kind, "cran") == 0 && upstream != NULL &&
+	    strncmp(upstream, "https://", 8) != 0 &&
+	    strncmp(upstream, "http://", 7) != 0) {
+		reply_error(c, "--upstream must be an http:// or https:// URL");
+		return;
+	}
+	if (upstream != NULL && (strcmp(kind, "cran") != 0 ||
+	    strlen(upstream) > 1024 || strpbrk(upstream, " \t\r\n\"'") !=
+	    NULL || strchr(upstream + 8, '@') != NULL)) {
+		reply_error(c, "--upstream: a URL for a cran repository, "
+		    "without credentials in it");
+		return;
+	}
 	st = db_prepare(ctl.db, "INSERT INTO repos (name, kind, created_at, "
-	    "access) VALUES (?, ?, ?, ?)");
+	    "access, upstream, upstream_ca) VALUES (?, ?, ?, ?, ?, ?)");
 	if (st == NULL) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		return;
@@ -328,6 +355,10 @@ cmd_repo_create(struct conn *c, json_t *req)
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
 	sqlite3_bind_text(st, 4, access, -1, SQLITE_STATIC);
+	if (upstream != NULL)
+		sqlite3_bind_text(st, 5, upstream, -1, SQLITE_STATIC);
+	if (ca != NULL)
+		sqlite3_bind_text(st, 6, ca, -1, SQLITE_STATIC);
 	if (db_begin(ctl.db) != 0 || sqlite3_step(st) != SQLITE_DONE) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		sqlite3_finalize(st);
@@ -792,6 +823,8 @@ add_finish_if_done(struct conn *c)
 	reply(c, json_pack("{s:b, s:s, s:o}", "ok", 1, "repo", c->repo,
 	    "results", c->add_results));
 	c->add_results = NULL;
+	if (c->internal != NULL)
+		conn_release(c);	/* nobody else will */
 }
 
 static void
@@ -836,7 +869,6 @@ copier(void *arg)
 	return NULL;
 }
 
-static void conn_release(struct conn *c);
 
 /* Back on the loop: the request's files are copied (or refused). */
 static void
@@ -935,6 +967,42 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 		c->copying = 0;
 		copy_done(c);
 	}
+}
+
+int
+control_ingest(const char *repo, const char *actor, int *fds,
+    char *const *names, int n, void (*done)(void *arg, json_t *answer),
+    void *arg)
+{
+	struct ipc_msg msg;
+	struct conn *c;
+	json_t *req, *files;
+	int i;
+
+	if (n <= 0 || n > IPC_MAX_FDS || (c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	c->tag = TAG_CONN;
+	c->fd = -1;
+	c->internal = done;
+	c->internal_arg = arg;
+	snprintf(c->actor, sizeof(c->actor), "%s", actor);
+	c->next = ctl.conns;
+	ctl.conns = c;
+	ctl.nconns++;
+	files = json_array();
+	memset(&msg, 0, sizeof(msg));
+	for (i = 0; i < n; i++) {
+		json_array_append_new(files, json_string(names[i]));
+		msg.fds[i] = fds[i];
+		fds[i] = -1;		/* the ingest's now */
+	}
+	msg.nfds = n;
+	req = json_pack("{s:s, s:o}", "repo", repo, "files", files);
+	cmd_add(c, req, &msg);
+	json_decref(req);
+	if (c->jobs == NULL && !c->copying)
+		conn_release(c);	/* answered at once (an error) */
+	return 0;
 }
 
 /* Hands waiting jobs of any connection to the inspect role. */

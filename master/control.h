@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 #include "conf.h"
 #include "ipc.h"
@@ -44,6 +45,14 @@ void control_inspect_gone(const char *why);
 /* auth answered a command (-1: malformed), or died. */
 int control_auth_reply(struct ipc_msg *msg);
 void control_auth_gone(pid_t pid);
+/*
+ * Ingests files for the master itself (a sync pass): the same copy,
+ * inspection and record as airlockctl add; takes the fds; done gets the
+ * answer add would give (then it is freed).  -1 when it cannot start.
+ */
+int control_ingest(const char *repo, const char *actor, int *fds,
+    char *const *names, int n, void (*done)(void *arg, json_t *answer),
+    void *arg);
 /* Whether jobs wait for the inspect role (the master keeps it alive). */
 int control_busy(void);
 void control_close(void);

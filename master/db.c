@@ -127,6 +127,8 @@ static const char *const migrations[] = {
 	"  started_at INTEGER,"
 	"  ended_at INTEGER,"
 	"  end_reason TEXT);",
+	/* 5: a mirror's CA bundle (PEM), when its upstream needs one */
+	"ALTER TABLE repos ADD COLUMN upstream_ca TEXT;",
 };
 
 int

@@ -658,6 +658,10 @@ on_ready(struct child *c)
 		control_inspect_ready();
 		return;
 	}
+	if (c == m.sync) {
+		window_sync_ready();
+		return;
+	}
 	if (c->role == ROLE_AUTH && c == auth_current()) {
 		struct child *w;
 
@@ -745,6 +749,16 @@ on_message(struct child *c)
 		case IPC_INSPECTED:
 			if (c != m.inspect || control_inspected(&msg) != 0) {
 				child_kill(c, "INSPECTED that answers nothing");
+				return;
+			}
+			break;
+		case IPC_SYNC_FILES:
+		case IPC_SYNC_STATUS:
+		case IPC_SYNC_ERROR:
+		case IPC_SYNC_DONE:
+			if (c != m.sync || window_sync_msg(&msg) != 0) {
+				ipc_msg_close_fds(&msg);
+				child_kill(c, "malformed sync message");
 				return;
 			}
 			break;
@@ -880,7 +894,17 @@ sync_kill(void)
 		child_kill(m.sync, "its window is over");
 }
 
-static const struct window_ops wops = { sync_start, sync_kill };
+static int
+sync_send(int type, const struct buf *payload)
+{
+	if (m.sync == NULL || m.sync->dead || m.sync->ch.fd == -1)
+		return -1;
+	return ipc_send_wait(&m.sync->ch, (enum ipc_type)type, payload, NULL,
+	    0);
+}
+
+static const struct window_ops wops = { sync_start, sync_kill, sync_send,
+    ops_published };
 
 static void
 set_slots(void)

@@ -8,11 +8,26 @@
 #include <time.h>
 
 #include "audit.h"
+#include "buf.h"
+#include "control.h"
+#include "ipc.h"
+#include "publish.h"
 #include "db.h"
 #include "log.h"
 #include "window.h"
 
 #define SCHEDULE_BY "schedule"
+#define MAX_MIRRORS 64
+#define HAVE_PIECE 60000	/* bytes of file names per SYNC_HAVE */
+
+/* A mirror's pass in the current (or last) window, for sync status. */
+struct pass {
+	char repo[80];
+	uint64_t bytes_done, bytes_total;
+	uint32_t files_done, files_total;
+	const char *state;	/* "waiting", "running", "complete", ... */
+	json_t *errors;		/* [{"file", "error"}] */
+};
 
 static struct {
 	sqlite3 *db;
@@ -20,7 +35,225 @@ static struct {
 	const struct window_ops *ops;
 	int64_t open_id;	/* the window whose sync runs, 0: none */
 	pid_t pid;
+	struct pass passes[MAX_MIRRORS];
+	size_t npasses;
 } W;
+
+static struct pass *
+pass_of(const char *repo)
+{
+	size_t i;
+
+	for (i = 0; i < W.npasses; i++)
+		if (strcmp(W.passes[i].repo, repo) == 0)
+			return &W.passes[i];
+	return NULL;
+}
+
+static void
+passes_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < W.npasses; i++)
+		json_decref(W.passes[i].errors);
+	memset(W.passes, 0, sizeof(W.passes));
+	W.npasses = 0;
+}
+
+/* What this window mirrors: every cran repository with an upstream. */
+void
+window_sync_ready(void)
+{
+	sqlite3_stmt *st, *fs;
+	json_t *repos = json_array(), *job;
+	struct buf b, h;
+	char *text;
+	int r = 0;
+
+	passes_reset();
+	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca FROM "
+	    "repos WHERE kind = 'cran' AND upstream IS NOT NULL ORDER BY name");
+	fs = db_prepare(W.db, "SELECT file FROM versions WHERE repo_id = ?");
+	if (st == NULL || fs == NULL) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(fs);
+		json_decref(repos);
+		return;
+	}
+	buf_init(&b, IPC_MAX_PAYLOAD);
+	buf_init(&h, IPC_MAX_PAYLOAD);
+	while (sqlite3_step(st) == SQLITE_ROW && W.npasses < MAX_MIRRORS) {
+		struct pass *p = &W.passes[W.npasses++];
+
+		snprintf(p->repo, sizeof(p->repo), "%s",
+		    sqlite3_column_text(st, 1));
+		p->state = "waiting";
+		p->errors = json_array();
+		json_array_append_new(repos, json_pack("{s:s, s:s, s:s?}",
+		    "name", p->repo, "upstream", sqlite3_column_text(st, 2),
+		    "ca_pem", sqlite3_column_text(st, 3)));
+	}
+	sqlite3_finalize(st);
+	job = json_pack("{s:o}", "repos", repos);
+	text = json_dumps(job, JSON_COMPACT);
+	json_decref(job);
+	if (text == NULL || buf_put(&b, text, strlen(text)) != 0 ||
+	    W.ops->send(IPC_SYNC_JOB, &b) != 0)
+		r = -1;
+	free(text);
+	/* What each mirror holds already, in pieces. */
+	for (size_t i = 0; r == 0 && i < W.npasses; i++) {
+		int64_t id = db_repo_id(W.db, W.passes[i].repo, NULL, 0);
+
+		sqlite3_reset(fs);
+		sqlite3_bind_int64(fs, 1, id);
+		buf_reset(&h);
+		while (r == 0 && sqlite3_step(fs) == SQLITE_ROW) {
+			const char *f = (const char *)sqlite3_column_text(fs, 0);
+
+			if (h.len + strlen(f) + 1 > HAVE_PIECE) {
+				buf_reset(&b);
+				buf_put_str(&b, W.passes[i].repo);
+				buf_put_u32(&b, (uint32_t)h.len);
+				buf_put(&b, h.data, h.len);
+				r = W.ops->send(IPC_SYNC_HAVE, &b);
+				buf_reset(&h);
+			}
+			buf_putf(&h, "%s\n", f);
+		}
+		if (r == 0 && h.len > 0) {
+			buf_reset(&b);
+			buf_put_str(&b, W.passes[i].repo);
+			buf_put_u32(&b, (uint32_t)h.len);
+			buf_put(&b, h.data, h.len);
+			r = W.ops->send(IPC_SYNC_HAVE, &b);
+		}
+	}
+	sqlite3_finalize(fs);
+	if (r == 0)
+		r = W.ops->send(IPC_SYNC_GO, NULL);
+	if (r != 0)
+		log_error("sync: cannot give the sync role its job");
+	buf_release(&b);
+	buf_release(&h);
+}
+
+/* The ingest of a SYNC_FILES batch is done: the sync role hears how. */
+static void
+files_taken(void *arg, json_t *answer)
+{
+	json_t *results = json_object_get(answer, "results"), *r;
+	struct pass *p = pass_of(json_string_value(json_object_get(answer,
+	    "repo")) ? json_string_value(json_object_get(answer, "repo")) :
+	    "");
+	char *text;
+	struct buf b;
+	size_t i;
+
+	(void)arg;
+	json_array_foreach(results, i, r)
+		if (!json_is_true(json_object_get(r, "ok")) && p != NULL)
+			json_array_append_new(p->errors, json_pack("{s:s, s:s}",
+			    "file", json_string_value(json_object_get(r, "file")),
+			    "error", json_string_value(json_object_get(r,
+			    "error"))));
+	text = json_dumps(answer, JSON_COMPACT);
+	buf_init(&b, IPC_MAX_PAYLOAD);
+	if (text == NULL || buf_put_str(&b, text) != 0 ||
+	    W.ops->send(IPC_SYNC_ACK, &b) != 0)
+		log_warn("sync: cannot tell the sync role what was taken");
+	buf_release(&b);
+	free(text);
+}
+
+int
+window_sync_msg(struct ipc_msg *msg)
+{
+	char *repo = NULL, *file = NULL, *err = NULL, *names[IPC_MAX_FDS];
+	struct publish_result pr;
+	char perr[512];
+	struct pass *p;
+	uint32_t n, complete, i;
+	int r = -1;
+
+	memset(names, 0, sizeof(names));
+	if (buf_get_str(&msg->payload, &repo, 79) != 0 ||
+	    (p = pass_of(repo)) == NULL)
+		goto out;
+	switch (msg->type) {
+	case IPC_SYNC_FILES:
+		if (buf_get_u32(&msg->payload, &n) != 0 ||
+		    n != (uint32_t)msg->nfds)
+			goto out;
+		for (i = 0; i < n; i++)
+			if (buf_get_str(&msg->payload, &names[i], 255) != 0)
+				goto out;
+		if (control_ingest(repo, "sync (window)", msg->fds, names,
+		    (int)n, files_taken, NULL) != 0)
+			goto out;
+		r = 0;
+		break;
+	case IPC_SYNC_STATUS:
+		if (buf_get_u64(&msg->payload, &p->bytes_done) != 0 ||
+		    buf_get_u64(&msg->payload, &p->bytes_total) != 0 ||
+		    buf_get_u32(&msg->payload, &p->files_done) != 0 ||
+		    buf_get_u32(&msg->payload, &p->files_total) != 0)
+			goto out;
+		p->state = "running";
+		r = 0;
+		break;
+	case IPC_SYNC_ERROR:
+		if (buf_get_str(&msg->payload, &file, 255) != 0 ||
+		    buf_get_str(&msg->payload, &err, 1024) != 0)
+			goto out;
+		json_array_append_new(p->errors, json_pack("{s:s, s:s}", "file",
+		    *file ? file : "(index)", "error", err));
+		log_warn("sync %s: %s: %s", repo, *file ? file : "index", err);
+		r = 0;
+		break;
+	case IPC_SYNC_DONE:
+		if (buf_get_u32(&msg->payload, &complete) != 0)
+			goto out;
+		r = 0;
+		if (!complete || json_array_size(p->errors) > 0) {
+			p->state = "incomplete";
+			audit_record("sync_pass", 0, "sync (window)", "window "
+			    "%lld: the pass of %s is incomplete (%zu error(s)): "
+			    "nothing published", (long long)W.open_id, repo,
+			    json_array_size(p->errors));
+			break;
+		}
+		p->state = "complete";
+		int64_t id = db_repo_id(W.db, repo, NULL, 0);
+
+		if (publish_repo(W.db, W.conf->data_dir, id, repo, &pr, perr,
+		    sizeof(perr)) != 0) {
+			log_error("sync %s: publish: %s", repo, perr);
+			p->state = "publish failed";
+			break;
+		}
+		W.ops->published(repo);
+		audit_record("sync_pass", 0, "sync (window)", "window %lld: "
+		    "the pass of %s is complete (%u file(s) fetched)",
+		    (long long)W.open_id, repo, p->files_done);
+		audit_record("publish_snapshot", 0, "sync (window)", "sync "
+		    "published snapshot %lld of %s (%u packages, %u archived)",
+		    (long long)pr.id, repo, pr.packages, pr.archived);
+		log_info("sync %s: pass complete, published snapshot %lld",
+		    repo, (long long)pr.id);
+		break;
+	default:
+		break;
+	}
+out:
+	free(repo);
+	free(file);
+	free(err);
+	for (i = 0; i < IPC_MAX_FDS; i++)
+		free(names[i]);
+	return r;
+}
 
 static json_t *
 fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -290,8 +523,25 @@ window_cmd(const char *cmd, json_t *req, const char *actor)
 		j = list("WHERE state IN ('pending', 'approved', 'open')");
 		if (j == NULL)
 			return fail("database: %s", sqlite3_errmsg(W.db));
-		return json_pack("{s:b, s:o, s:b, s:i}", "ok", 1, "windows", j,
-		    "sync_running", W.pid > 0, "sync_pid", (int)W.pid);
+		{
+			json_t *prog = json_object();
+			size_t k;
+
+			for (k = 0; k < W.npasses; k++)
+				json_object_set_new(prog, W.passes[k].repo,
+				    json_pack("{s:I, s:I, s:I, s:I, s:s, s:O}",
+				    "files_done", (json_int_t)W.passes[k].files_done,
+				    "files_total",
+				    (json_int_t)W.passes[k].files_total,
+				    "bytes_done", (json_int_t)W.passes[k].bytes_done,
+				    "bytes_total",
+				    (json_int_t)W.passes[k].bytes_total,
+				    "state", W.passes[k].state,
+				    "errors", W.passes[k].errors));
+			return json_pack("{s:b, s:o, s:b, s:i, s:o}", "ok", 1,
+			    "windows", j, "sync_running", W.pid > 0, "sync_pid",
+			    (int)W.pid, "progress", prog);
+		}
 	}
 	if (strcmp(cmd, "sync.open") == 0) {
 		if (reason == NULL || *reason == '\0')

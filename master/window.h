@@ -16,9 +16,15 @@
 
 #include "conf.h"
 
+struct ipc_msg;
+struct buf;
+
 struct window_ops {
 	pid_t (*start)(void);	/* starts the sync role: its pid, or -1 */
 	void (*kill)(void);	/* SIGKILL to it */
+	/* Sends to the sync role, waiting for room; -1 when it is gone. */
+	int (*send)(int type, const struct buf *payload);
+	void (*published)(const char *repo);	/* tells the workers */
 };
 
 void window_init(sqlite3 *db, const struct airlock_conf *conf,
@@ -28,6 +34,10 @@ void window_reconf(const struct airlock_conf *conf);
 void window_tick(time_t now);
 /* The sync process ended (how: "exited with status 0", a signal ...). */
 void window_sync_gone(pid_t pid, const char *how);
+/* The sync role said READY: its job goes (what to mirror, what we hold). */
+void window_sync_ready(void);
+/* A message from the sync role; -1 when it is malformed (end it). */
+int window_sync_msg(struct ipc_msg *msg);
 /* sync.open, sync.approve, sync.close, sync.status, sync.history */
 json_t *window_cmd(const char *cmd, json_t *req, const char *actor);
 

@@ -48,6 +48,8 @@ static const struct sandbox_rule sync_rules[] = {
 	SB_ALLOW(pipe2),
 	SB_ALLOW(eventfd2),
 	SB_ALLOW(shutdown),
+	/* libcurl's multi handle wakes itself through an anonymous pair. */
+	SB_ALLOW_EQ(socketpair, 0, AF_UNIX),
 
 	/* Quarantine files. */
 	SB_ALLOW(openat),
@@ -69,6 +71,9 @@ static const struct sandbox_rule sync_rules[] = {
 	SB_ALLOW(rename),
 	SB_ALLOW(unlink),
 	SB_ALLOW(unlinkat),
+	SB_ALLOW(mkdir),		/* quarantine/<mirror> */
+	SB_ALLOW(mkdirat),
+	SB_ALLOW(getdents64),
 
 	/* Threads for the resolver: clone with CLONE_THREAD only. */
 	SB_ALLOW_MASKED(clone, 0, CLONE_THREAD, CLONE_THREAD),

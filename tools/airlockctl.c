@@ -33,6 +33,7 @@
 #define BATCH 16		/* files per add request (IPC_MAX_FDS) */
 
 static int json_out;
+static char *slurp(const char *path);
 static struct ipc_chan ch;
 
 static void __attribute__((noreturn))
@@ -42,6 +43,7 @@ usage(void)
 	    "usage: airlockctl [-f config_file] [-o key=value]... [--json] command\n"
 	    "commands:\n"
 	    "  repo create NAME --kind local|cran [--access RULE]\n"
+	    "  repo create NAME --kind cran --upstream URL [--ca-file PEM]\n"
 	    "  repo create NAME --kind curated --from MIRROR "
 	    "[--include suggests|none] [--r-version X.Y]\n"
 	    "  repo list\n"
@@ -264,7 +266,8 @@ cmd_repo(int argc, char **argv)
 	struct table t = { NULL, 8, 0 };
 	char a[32], b[32], c[32], d[32], e[40];
 	const char *kind = NULL, *access = NULL, *from = NULL;
-	const char *include = NULL, *rversion = NULL;
+	const char *include = NULL, *rversion = NULL, *upstream = NULL;
+	const char *cafile = NULL;
 	size_t i;
 	int rc;
 
@@ -307,6 +310,12 @@ cmd_repo(int argc, char **argv)
 			else if (strcmp(argv[i], "--r-version") == 0 &&
 			    i + 1 < (size_t)argc)
 				rversion = argv[++i];
+			else if (strcmp(argv[i], "--upstream") == 0 &&
+			    i + 1 < (size_t)argc)
+				upstream = argv[++i];
+			else if (strcmp(argv[i], "--ca-file") == 0 &&
+			    i + 1 < (size_t)argc)
+				cafile = argv[++i];
 			else
 				usage();
 		}
@@ -323,6 +332,15 @@ cmd_repo(int argc, char **argv)
 		if (rversion != NULL)
 			json_object_set_new(r, "r_version",
 			    json_string(rversion));
+		if (upstream != NULL)
+			json_object_set_new(r, "upstream",
+			    json_string(upstream));
+		if (cafile != NULL) {
+			char *pem = slurp(cafile);
+
+			json_object_set_new(r, "ca_pem", json_string(pem));
+			free(pem);
+		}
 		ans = call(r, NULL, 0);
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);
@@ -1173,10 +1191,32 @@ cmd_sync(int argc, char **argv)
 		    "sync.status" : "sync.history"), NULL, 0);
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);
-		if (argv[1][0] == 's')
+		if (argv[1][0] == 's') {
+			const char *k;
+			json_t *p, *e;
+
 			printf("sync process: %s\n", json_is_true(
 			    json_object_get(ans, "sync_running")) ? "running" :
-			    "none (no window open)");
+			    "none");
+			json_object_foreach(json_object_get(ans, "progress"), k,
+			    p) {
+				printf("%s: %s, %lld/%lld files, %lld/%lld bytes\n",
+				    k, json_string_value(json_object_get(p,
+				    "state")), (long long)json_integer_value(
+				    json_object_get(p, "files_done")),
+				    (long long)json_integer_value(json_object_get(p,
+				    "files_total")), (long long)json_integer_value(
+				    json_object_get(p, "bytes_done")),
+				    (long long)json_integer_value(json_object_get(p,
+				    "bytes_total")));
+				json_array_foreach(json_object_get(p, "errors"),
+				    i, e)
+					printf("  %s: %s\n", json_string_value(
+					    json_object_get(e, "file")),
+					    json_string_value(json_object_get(e,
+					    "error")));
+			}
+		}
 		window_rows(json_object_get(ans, "windows"));
 		json_decref(ans);
 		return 0;

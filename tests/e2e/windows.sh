@@ -2,7 +2,9 @@
 # outside a window; an admin's window starts the sync role (sandboxed,
 # chrooted in the quarantine) and closing it or its end kills it; the
 # two-person rule; windows from sync.schedule; every step audited.
-# (The mirroring pass itself is not wired in yet: see sync/sync.h.)
+# The mirror's upstream here accepts connections and never answers, so
+# the sync role is busy for the whole window (tests/e2e/sync.sh mirrors a
+# real one).
 NAME=windows
 . "$(dirname "$0")/../lib/harness.sh"
 ctl() { SUDO_USER=${AS:-root} LOGNAME=${AS:-root} "$BUILDDIR/airlockctl" -f "$T/airlock.conf" "$@"; }
@@ -42,9 +44,21 @@ print(bad)
 PY
 }
 
+SILENT=$(free_port)
+python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $SILENT)); s.listen(64)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+" &
+SPID=$!
+trap 'kill $SPID 2>/dev/null; cleanup' EXIT
 CONF_EXTRA="sync = { max_window = \"1h\"; };"
 write_conf
 start_airlockd || exit 1
+ctl repo create slow --kind cran --upstream "http://127.0.0.1:$SILENT/" >/dev/null
 check "no window: no sync process" test -z "$(sync_pid)"
 check "no window: no airlockd socket beyond loopback ($(outside))" test "$(outside)" = 0
 ctl sync open --for 2h --reason x >"$T/out" 2>&1

@@ -158,7 +158,6 @@ test_sync_forbidden(void)
 	CHECK(killed(sandbox_sync, A_EXECVE));
 	CHECK(killed(sandbox_sync, A_FORK));
 	CHECK(killed(sandbox_sync, A_SOCKET_UNIX));
-	CHECK(killed(sandbox_sync, A_SOCKETPAIR));
 	CHECK(killed(sandbox_sync, A_MMAP_EXEC));
 	CHECK(killed(sandbox_sync, A_PTRACE));
 }
@@ -168,6 +167,8 @@ test_sync_allowed(void)
 {
 	/* The one role with a network. */
 	CHECK(allowed(sandbox_sync, A_SOCKET_INET));
+	/* An anonymous pair reaches nothing; libcurl wakes itself with it. */
+	CHECK(allowed(sandbox_sync, A_SOCKETPAIR));
 	CHECK(allowed(sandbox_sync, A_OPEN_RDWR));
 }
 
