@@ -253,6 +253,13 @@ static const struct conf_key conf_keys[] = {
 	    "a copy of each audit record in audit.file: none, CSV or JSON" },
 	{ "audit.file", T_STR(audit_file), "", 0, 0, valid_opt_path,
 	    "the audit copy (an absolute path)" },
+
+	{ "bundle.signing_key", T_STR(bundle_signing_key), "", 0, 0,
+	    valid_opt_path, "Ed25519 private key (PEM) that signs exported "
+	    "bundles" },
+	{ "bundle.trusted_keys", T_LIST(bundle_trusted_keys), "", 0, 0,
+	    valid_opt_path, "Ed25519 public keys (PEM files) whose bundles "
+	    "are imported" },
 };
 
 #undef FIELD

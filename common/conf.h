@@ -89,6 +89,9 @@ struct airlock_conf {
 	/* audit */
 	char *audit_format;	/* audit.format: none|CSV|JSON */
 	char *audit_file;	/* audit.file, "" = none */
+	/* bundle */
+	char *bundle_signing_key;		/* bundle.signing_key */
+	struct strlist bundle_trusted_keys;	/* bundle.trusted_keys */
 };
 
 /* A configuration with every default filled in; NULL on allocation failure. */

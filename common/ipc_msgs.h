@@ -57,6 +57,12 @@
  *   SYNC_ERROR str repository, str file ("" for the index), str error
  *   SYNC_DONE  str repository, u32 complete (every file fetched and taken)
  *
+ *   UNBUNDLE   u64 max file size, u32 n, n times str trusted public key
+ *           (PEM); fd: an offline bundle to verify and unpack
+ *   UNBUNDLED_FILE  str file name; fd: its bytes (a memfd)
+ *   UNBUNDLED_DONE  u8 ok, str error, str repository, str key id: only
+ *           with ok is every file given whole and verified
+ *
  * CONFIG also carries fds to keys (the private key file, opened by the
  * master) and to workers (after the load table: the certificate chain).
  */
@@ -101,6 +107,9 @@
 	X(SYNC_ACK, 26, R_MASTER, R_SYNC, 0, 0, 65536, S_RUN)               \
 	X(SYNC_STATUS, 27, R_SYNC, R_MASTER, 0, 0, 1024, S_RUN)             \
 	X(SYNC_ERROR, 28, R_SYNC, R_MASTER, 0, 0, 4096, S_RUN)              \
-	X(SYNC_DONE, 29, R_SYNC, R_MASTER, 0, 0, 1024, S_RUN)
+	X(SYNC_DONE, 29, R_SYNC, R_MASTER, 0, 0, 1024, S_RUN)               \
+	X(UNBUNDLE, 30, R_MASTER, R_INSPECT, 1, 1, 65536, S_RUN)            \
+	X(UNBUNDLED_FILE, 31, R_INSPECT, R_MASTER, 1, 1, 1024, S_RUN)       \
+	X(UNBUNDLED_DONE, 32, R_INSPECT, R_MASTER, 0, 0, 4096, S_RUN)
 
 #endif

@@ -8,6 +8,10 @@
  */
 #include "config.h"
 
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include "dcf.h"
+#include "bundle.h"
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
@@ -132,6 +137,96 @@ on_inspect(struct ipc_chan *ch, struct ipc_msg *msg)
 	return r;
 }
 
+/* One member of a bundle: into a memfd, which goes to the master. */
+struct unbundle {
+	struct ipc_chan *ch;
+	char repo[65];
+	char key_id[32];
+};
+
+static int
+unbundle_file(void *arg, struct bundle_reader *r, const struct bundle_file *f)
+{
+	struct unbundle *u = arg;
+	char chunk[65536];
+	struct buf b;
+	ssize_t n;
+	int fd, rc;
+
+	if ((fd = memfd_create("airlock-bundle", MFD_CLOEXEC)) == -1) {
+		bundle_read_error(r, "memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	while ((n = bundle_read_data(r, chunk, sizeof(chunk))) > 0)
+		if (write(fd, chunk, (size_t)n) != n) {
+			bundle_read_error(r, "%s: %s", f->name, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	if (n < 0) {
+		close(fd);
+		return -1;
+	}
+	buf_init(&b, 1024);
+	buf_put_str(&b, f->name);
+	rc = ipc_send_wait(u->ch, IPC_UNBUNDLED_FILE, &b, &fd, 1);
+	buf_release(&b);
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+unbundle_index(void *arg, struct bundle_reader *r,
+    const struct bundle_index *ix)
+{
+	struct unbundle *u = arg;
+
+	(void)r;
+	snprintf(u->repo, sizeof(u->repo), "%s", ix->repo);
+	snprintf(u->key_id, sizeof(u->key_id), "%s", ix->key_id);
+	log_info("bundle of %s from %s, signed by %s: %zu file(s)", ix->repo,
+	    ix->source, ix->key_id, ix->nfiles);
+	return 0;
+}
+
+/* Verifies and unpacks a bundle; the master keeps nothing unless ok. */
+static int
+on_unbundle(struct ipc_chan *ch, struct ipc_msg *msg)
+{
+	EVP_PKEY *keys[32];
+	struct unbundle u = { ch, "", "" };
+	char err[1024] = "", *pem;
+	uint64_t max;
+	uint32_t n, i, nk = 0;
+	struct buf b;
+	int ok, r;
+
+	if (buf_get_u64(&msg->payload, &max) != 0 ||
+	    buf_get_u32(&msg->payload, &n) != 0 || n > 32)
+		fatal("malformed UNBUNDLE message");
+	for (i = 0; i < n; i++) {
+		if (buf_get_str(&msg->payload, &pem, 16384) != 0)
+			fatal("malformed UNBUNDLE message");
+		if ((keys[nk] = bundle_load_public_pem(pem, strlen(pem), err,
+		    sizeof(err))) != NULL)
+			nk++;
+		free(pem);
+	}
+	ok = bundle_read(msg->fds[0], keys, nk, (long long)max,
+	    unbundle_index, unbundle_file, &u, err, sizeof(err)) == 0;
+	ipc_msg_close_fds(msg);
+	for (i = 0; i < nk; i++)
+		EVP_PKEY_free(keys[i]);
+	buf_init(&b, 4096);
+	buf_put_u8(&b, (uint8_t)ok);
+	buf_put_str(&b, ok ? "" : err);
+	buf_put_str(&b, u.repo);
+	buf_put_str(&b, u.key_id);
+	r = ipc_send_wait(ch, IPC_UNBUNDLED_DONE, &b, NULL, 0);
+	buf_release(&b);
+	return r;
+}
+
 int
 inspect_main(void)
 {
@@ -144,6 +239,9 @@ inspect_main(void)
 	log_init("inspect", LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	role_config_recv(&ch, ROLE_INSPECT, &rc, NULL, NULL);
+	/* Bundles: OpenSSL and jansson read files once, before the sandbox. */
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	json_object_seed(1);
 	role_drop(&rc, "inspect");
 	sandbox_inspect();
 	if (ipc_send(&ch, IPC_READY, NULL, NULL, 0) != 0)
@@ -160,6 +258,11 @@ inspect_main(void)
 		switch (msg.type) {
 		case IPC_INSPECT:
 			if (on_inspect(&ch, &msg) != 0)
+				fatal("cannot answer the master: %s",
+				    strerror(errno));
+			break;
+		case IPC_UNBUNDLE:
+			if (on_unbundle(&ch, &msg) != 0)
 				fatal("cannot answer the master: %s",
 				    strerror(errno));
 			break;

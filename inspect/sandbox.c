@@ -31,6 +31,10 @@ static const struct sandbox_rule inspect_rules[] = {
 	SB_ALLOW(newfstatat),
 	SB_ALLOW(close),
 
+	/* A bundle's files go to the master as memfds (never a path). */
+	SB_ALLOW(memfd_create),
+	SB_ALLOW(ftruncate),
+
 	/* The master. */
 	SB_ALLOW(poll),
 	SB_ALLOW(ppoll),

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bundle.h"
 #include "control.h"
 #include "curate.h"
 #include "window.h"
@@ -90,6 +92,18 @@ static struct {
 	unsigned nconns;
 	uint64_t next_job;
 	uint64_t next_auth;
+	/* The bundle import under way: one at a time. */
+	struct import {
+		struct conn *c;		/* NULL: none */
+		int fd;			/* the bundle, until the inspector has it */
+		struct buf payload;	/* UNBUNDLE, until sent */
+		int sent;
+		char repo[80];		/* --repo, or the bundle's */
+		int *fds;		/* the files it gave, memfds */
+		char **names;
+		size_t n, cap, next;
+		unsigned added, present, refused;
+	} imp;
 	/*
 	 * The jobs the inspect role has, oldest first (it answers in order):
 	 * a window of them, so it never waits for the master.  conn is NULL
@@ -106,6 +120,8 @@ static struct {
 
 static void inspect_next(void);
 static void conn_release(struct conn *c);
+static void import_free(void);
+static void import_send(void);
 
 void
 control_reconf(const struct airlock_conf *conf)
@@ -969,6 +985,334 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 	}
 }
 
+/* ---- offline bundles ---- */
+
+static void
+import_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < ctl.imp.n; i++) {
+		if (ctl.imp.fds[i] != -1)
+			close(ctl.imp.fds[i]);
+		free(ctl.imp.names[i]);
+	}
+	free(ctl.imp.fds);
+	free(ctl.imp.names);
+	if (ctl.imp.fd != -1)
+		close(ctl.imp.fd);
+	buf_release(&ctl.imp.payload);
+	memset(&ctl.imp, 0, sizeof(ctl.imp));
+	ctl.imp.fd = -1;
+}
+
+static void
+import_send(void)
+{
+	if (ctl.imp.c == NULL || ctl.imp.sent ||
+	    ctl.ops->unbundle(&ctl.imp.payload, ctl.imp.fd) != 0)
+		return;		/* control_inspect_ready tries again */
+	ctl.imp.sent = 1;
+	close(ctl.imp.fd);
+	ctl.imp.fd = -1;
+}
+
+static void
+cmd_bundle_import(struct conn *c, json_t *req, struct ipc_msg *msg)
+{
+	const struct strlist *keys = &ctl.conf->bundle_trusted_keys;
+	const char *repo = json_string_value(json_object_get(req, "repo"));
+	char *pem;
+	size_t i;
+	FILE *f;
+
+	if (msg->nfds != 1) {
+		ipc_msg_close_fds(msg);
+		reply_error(c, "bundle import: send the bundle");
+		return;
+	}
+	if (ctl.imp.c != NULL) {
+		ipc_msg_close_fds(msg);
+		reply_error(c, "another bundle import is under way");
+		return;
+	}
+	if (keys->n == 0) {
+		ipc_msg_close_fds(msg);
+		reply_error(c, "no bundle.trusted_keys configured: no bundle "
+		    "can be trusted");
+		return;
+	}
+	if (repo != NULL && db_repo_id(ctl.db, repo, NULL, 0) < 0) {
+		ipc_msg_close_fds(msg);
+		reply_error(c, "no repository named '%s'", repo);
+		return;
+	}
+	memset(&ctl.imp, 0, sizeof(ctl.imp));
+	ctl.imp.c = c;
+	ctl.imp.fd = msg->fds[0];
+	msg->fds[0] = -1;
+	snprintf(ctl.imp.repo, sizeof(ctl.imp.repo), "%s", repo ? repo : "");
+	buf_init(&ctl.imp.payload, IPC_MAX_PAYLOAD);
+	buf_put_u64(&ctl.imp.payload, (uint64_t)ctl.conf->max_package_size);
+	buf_put_u32(&ctl.imp.payload, (uint32_t)keys->n);
+	for (i = 0; i < keys->n; i++) {
+		/* The master reads the keys; the inspector gets their text. */
+		if ((pem = calloc(1, 16385)) == NULL ||
+		    (f = fopen(keys->v[i], "re")) == NULL) {
+			reply_error(c, "bundle.trusted_keys: %s: %s", keys->v[i],
+			    strerror(errno));
+			free(pem);
+			import_free();
+			return;
+		}
+		(void)!fread(pem, 1, 16384, f);
+		fclose(f);
+		buf_put_str(&ctl.imp.payload, pem);
+		free(pem);
+	}
+	import_send();
+}
+
+static void import_next(void);
+
+static void
+import_batch_done(void *arg, json_t *answer)
+{
+	json_t *r;
+	size_t i;
+
+	(void)arg;
+	json_array_foreach(json_object_get(answer, "results"), i, r) {
+		if (!json_is_true(json_object_get(r, "ok")))
+			ctl.imp.refused++;
+		else if (json_is_true(json_object_get(r, "added")))
+			ctl.imp.added++;
+		else
+			ctl.imp.present++;
+	}
+	import_next();
+}
+
+/* Ingests the verified files 16 at a time, then publishes. */
+static void
+import_next(void)
+{
+	struct publish_result pr;
+	struct conn *c = ctl.imp.c;
+	char err[512];
+	int64_t id;
+	int n;
+
+	if (ctl.imp.next < ctl.imp.n) {
+		n = (int)(ctl.imp.n - ctl.imp.next > IPC_MAX_FDS ? IPC_MAX_FDS :
+		    ctl.imp.n - ctl.imp.next);
+		ctl.imp.next += (size_t)n;
+		if (control_ingest(ctl.imp.repo, c->actor, ctl.imp.fds +
+		    ctl.imp.next - n, ctl.imp.names + ctl.imp.next - n, n,
+		    import_batch_done, NULL) != 0) {
+			reply_error(c, "bundle import: cannot ingest");
+			import_free();
+		}
+		return;
+	}
+	id = db_repo_id(ctl.db, ctl.imp.repo, NULL, 0);
+	if (ctl.imp.refused > 0 || publish_repo(ctl.db, ctl.conf->data_dir, id,
+	    ctl.imp.repo, &pr, err, sizeof(err)) != 0) {
+		audit_record("bundle_import", 0, c->actor, "%s imported a "
+		    "bundle into %s: %u added, %u present, %u refused; not "
+		    "published", c->actor, ctl.imp.repo, ctl.imp.added,
+		    ctl.imp.present, ctl.imp.refused);
+		reply_error(c, "bundle import into %s: %u added, %u refused; "
+		    "nothing published", ctl.imp.repo, ctl.imp.added,
+		    ctl.imp.refused);
+		import_free();
+		return;
+	}
+	ctl.ops->published(ctl.imp.repo);
+	audit_record("bundle_import", 0, c->actor, "%s imported a bundle into "
+	    "%s: %u added, %u already present; published snapshot %lld",
+	    c->actor, ctl.imp.repo, ctl.imp.added, ctl.imp.present,
+	    (long long)pr.id);
+	reply(c, json_pack("{s:b, s:s, s:i, s:i, s:I}", "ok", 1, "repo",
+	    ctl.imp.repo, "added", (int)ctl.imp.added, "present",
+	    (int)ctl.imp.present, "snapshot", (json_int_t)pr.id));
+	import_free();
+}
+
+int
+control_unbundled(struct ipc_msg *msg)
+{
+	char *name = NULL, *err = NULL, *repo = NULL, *key = NULL;
+	struct conn *c = ctl.imp.c;
+	uint8_t ok;
+	int r = -1;
+
+	if (c == NULL || !ctl.imp.sent)
+		return -1;
+	if (msg->type == IPC_UNBUNDLED_FILE) {
+		if (buf_get_str(&msg->payload, &name, 255) != 0)
+			return -1;
+		if (ctl.imp.n == ctl.imp.cap) {
+			size_t cap = ctl.imp.cap ? ctl.imp.cap * 2 : 64;
+			int *nf = realloc(ctl.imp.fds, cap * sizeof(*nf));
+			char **nn;
+
+			if (nf == NULL) {
+				free(name);
+				return -1;
+			}
+			ctl.imp.fds = nf;
+			if ((nn = realloc(ctl.imp.names, cap * sizeof(*nn))) ==
+			    NULL) {
+				free(name);
+				return -1;
+			}
+			ctl.imp.names = nn;
+			ctl.imp.cap = cap;
+		}
+		ctl.imp.fds[ctl.imp.n] = msg->fds[0];
+		msg->fds[0] = -1;
+		ctl.imp.names[ctl.imp.n++] = name;
+		return 0;
+	}
+	if (buf_get_u8(&msg->payload, &ok) != 0 ||
+	    buf_get_str(&msg->payload, &err, 2048) != 0 ||
+	    buf_get_str(&msg->payload, &repo, 64) != 0 ||
+	    buf_get_str(&msg->payload, &key, 31) != 0)
+		goto out;
+	r = 0;
+	if (!ok) {
+		/* Nothing it gave is kept: the bundle was not whole. */
+		audit_record("bundle_import", 0, c->actor, "%s: a bundle was "
+		    "refused: %s", c->actor, err);
+		reply_error(c, "bundle refused, nothing changed: %s", err);
+		import_free();
+		goto out;
+	}
+	if (ctl.imp.repo[0] == '\0')
+		snprintf(ctl.imp.repo, sizeof(ctl.imp.repo), "%s", repo);
+	if (db_repo_id(ctl.db, ctl.imp.repo, NULL, 0) < 0) {
+		reply_error(c, "the bundle is of repository '%s', which does "
+		    "not exist here: create it, or give --repo", repo);
+		import_free();
+		goto out;
+	}
+	log_info("bundle for %s signed by %s verified: %zu file(s)",
+	    ctl.imp.repo, key, ctl.imp.n);
+	import_next();
+out:
+	free(err);
+	free(repo);
+	free(key);
+	return r;
+}
+
+static void
+cmd_bundle_export(struct conn *c, json_t *req, struct ipc_msg *msg)
+{
+	const char *since = json_string_value(json_object_get(req, "since"));
+	struct bundle_writer *w = NULL;
+	EVP_PKEY *key = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t id, snap, old = 0;
+	char err[512], path[PATH_MAX], host[256] = "airlock";
+	const char *name;
+	int *fds = NULL, out = msg->nfds == 1 ? msg->fds[0] : -1;
+	size_t n = 0, cap = 0, i;
+
+	if (out == -1) {
+		ipc_msg_close_fds(msg);
+		reply_error(c, "bundle export: send the output file");
+		return;
+	}
+	if ((id = need_repo(c, req, &name, NULL, 0)) < 0)
+		goto done;
+	if (ctl.conf->bundle_signing_key[0] == '\0') {
+		reply_error(c, "no bundle.signing_key configured");
+		goto done;
+	}
+	if ((key = bundle_load_private(ctl.conf->bundle_signing_key, err,
+	    sizeof(err))) == NULL) {
+		reply_error(c, "bundle.signing_key: %s", err);
+		goto done;
+	}
+	if ((snap = db_snapshot_resolve(ctl.db, id, "latest")) < 0 ||
+	    (since != NULL && (old = db_snapshot_resolve(ctl.db, id,
+	    since)) < 0)) {
+		reply_error(c, "%s has no %s snapshot", name, snap < 0 ?
+		    "published" : since);
+		goto done;
+	}
+	if ((w = bundle_write_open(out, err, sizeof(err))) == NULL) {
+		reply_error(c, "bundle export: %s", err);
+		goto done;
+	}
+	/* The newest snapshot's files, less what --since already had. */
+	st = db_prepare(ctl.db, "SELECT v.file, v.sha256, v.package, "
+	    "v.version FROM snapshot_versions sv JOIN versions v ON v.id = "
+	    "sv.version_id WHERE sv.snapshot_id = ?1 AND v.id NOT IN (SELECT "
+	    "version_id FROM snapshot_versions WHERE snapshot_id = ?2) "
+	    "ORDER BY v.package, v.version");
+	if (st == NULL) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, snap);
+	sqlite3_bind_int64(st, 2, old);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(st, 1);
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/store/blobs/sha256/%.2s/%s",
+		    ctl.conf->data_dir, sha, sha);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    bundle_write_file(w, (const char *)sqlite3_column_text(st,
+		    0), fd, (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3), err,
+		    sizeof(err)) != 0) {
+			if (fd != -1)
+				close(fd);
+			reply_error(c, "bundle export: %s: %s",
+			    sqlite3_column_text(st, 0), fd == -1 ?
+			    strerror(errno) : err);
+			goto done;
+		}
+		if (n == cap) {
+			int *nf;
+
+			cap = cap ? cap * 2 : 64;
+			if ((nf = realloc(fds, cap * sizeof(*nf))) == NULL) {
+				close(fd);
+				reply_error(c, "out of memory");
+				goto done;
+			}
+			fds = nf;
+		}
+		fds[n++] = fd;
+	}
+	gethostname(host, sizeof(host) - 1);
+	if (bundle_write_close(w, key, name, host, (long long)old, err,
+	    sizeof(err)) != 0) {
+		w = NULL;
+		reply_error(c, "bundle export: %s", err);
+		goto done;
+	}
+	w = NULL;
+	audit_record("bundle_export", 0, c->actor, "%s exported %zu file(s) "
+	    "of %s snapshot %lld%s%s", c->actor, n, name, (long long)snap,
+	    since ? " since " : "", since ? since : "");
+	reply(c, json_pack("{s:b, s:s, s:I, s:I}", "ok", 1, "repo", name,
+	    "files", (json_int_t)n, "snapshot", (json_int_t)snap));
+done:
+	bundle_write_free(w);
+	sqlite3_finalize(st);
+	EVP_PKEY_free(key);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	ipc_msg_close_fds(msg);
+}
+
 int
 control_ingest(const char *repo, const char *actor, int *fds,
     char *const *names, int n, void (*done)(void *arg, json_t *answer),
@@ -1048,6 +1392,9 @@ control_busy(void)
 {
 	struct conn *c;
 
+	if (ctl.imp.c != NULL)
+		return 1;
+
 	for (c = ctl.conns; c != NULL; c = c->next)
 		if (c->jobs != NULL && c->nleft > 0)
 			return 1;
@@ -1057,6 +1404,7 @@ control_busy(void)
 void
 control_inspect_ready(void)
 {
+	import_send();
 	inspect_next();
 }
 
@@ -1167,6 +1515,9 @@ conn_release(struct conn *c)
 	struct conn **pp;
 	size_t i;
 
+	if (ctl.imp.c == c)
+		import_free();	/* its airlockctl left: the import ends */
+
 	for (pp = &ctl.conns; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -1223,6 +1574,18 @@ on_request(struct conn *c, struct ipc_msg *msg)
 	}
 	if (cmd != NULL && strcmp(cmd, "add") == 0) {
 		cmd_add(c, req, msg);
+		json_decref(req);
+		return;
+	}
+	if (cmd != NULL && strncmp(cmd, "bundle.", 7) == 0) {
+		if (strcmp(cmd, "bundle.import") == 0)
+			cmd_bundle_import(c, req, msg);
+		else if (strcmp(cmd, "bundle.export") == 0)
+			cmd_bundle_export(c, req, msg);
+		else {
+			ipc_msg_close_fds(msg);
+			reply_error(c, "unknown bundle command");
+		}
 		json_decref(req);
 		return;
 	}

@@ -26,6 +26,8 @@ struct control_ops {
 	void (*published)(const char *repo);
 	/* Sends AUTH_CTL to the auth role (*pid: which one); -1 if down. */
 	int (*auth)(const struct buf *payload, pid_t *pid);
+	/* Sends UNBUNDLE to the inspect role, as inspect does INSPECT. */
+	int (*unbundle)(const struct buf *payload, int fd);
 };
 
 /* Binds the socket; -1 with the reason logged. */
@@ -42,6 +44,8 @@ void control_event(void *tag, uint32_t events);
 int control_inspected(struct ipc_msg *msg);
 void control_inspect_ready(void);
 void control_inspect_gone(const char *why);
+/* The inspect role's UNBUNDLED_FILE / _DONE; -1: not asked for. */
+int control_unbundled(struct ipc_msg *msg);
 /* auth answered a command (-1: malformed), or died. */
 int control_auth_reply(struct ipc_msg *msg);
 void control_auth_gone(pid_t pid);

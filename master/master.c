@@ -752,6 +752,14 @@ on_message(struct child *c)
 				return;
 			}
 			break;
+		case IPC_UNBUNDLED_FILE:
+		case IPC_UNBUNDLED_DONE:
+			if (c != m.inspect || control_unbundled(&msg) != 0) {
+				ipc_msg_close_fds(&msg);
+				child_kill(c, "an unbundle answer to nothing");
+				return;
+			}
+			break;
 		case IPC_SYNC_FILES:
 		case IPC_SYNC_STATUS:
 		case IPC_SYNC_ERROR:
@@ -825,7 +833,7 @@ ping_all(int64_t now)
 
 /* control's way to the inspect role, started on demand. */
 static int
-ops_inspect(const struct buf *payload, int fd)
+to_inspect(enum ipc_type type, const struct buf *payload, int fd)
 {
 	if (m.stopping)
 		return -1;
@@ -836,11 +844,23 @@ ops_inspect(const struct buf *payload, int fd)
 	if (m.inspect->ch.fd == -1 || m.inspect->ch.state != S_RUN)
 		return -1;	/* control retries when it is READY */
 	m.inspect_idle_ms = 0;
-	if (ipc_send(&m.inspect->ch, IPC_INSPECT, payload, &fd, 1) != 0) {
+	if (ipc_send(&m.inspect->ch, type, payload, &fd, 1) != 0) {
 		child_kill(m.inspect, "cannot send it work");
 		return -1;
 	}
 	return 0;
+}
+
+static int
+ops_inspect(const struct buf *payload, int fd)
+{
+	return to_inspect(IPC_INSPECT, payload, fd);
+}
+
+static int
+ops_unbundle(const struct buf *payload, int fd)
+{
+	return to_inspect(IPC_UNBUNDLE, payload, fd);
 }
 
 static void
@@ -873,7 +893,7 @@ ops_auth(const struct buf *payload, pid_t *pid)
 }
 
 static const struct control_ops ops = { ops_inspect, ops_published,
-    ops_auth };
+    ops_auth, ops_unbundle };
 
 static pid_t
 sync_start(void)

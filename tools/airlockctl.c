@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "conf.h"
 #include "ipc.h"
 #include "log.h"
@@ -79,7 +80,10 @@ usage(void)
 	    "  sync approve ID\n"
 	    "  sync close [ID]\n"
 	    "  sync status\n"
-	    "  sync history\n");
+	    "  sync history\n"
+	    "  bundle keygen PRIVATE.pem PUBLIC.pem\n"
+	    "  bundle export REPO [--since SNAPSHOT] OUT\n"
+	    "  bundle import FILE [--repo REPO]\n");
 	exit(EX_USAGE);
 }
 
@@ -1271,6 +1275,86 @@ cmd_sync(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_bundle(int argc, char **argv)
+{
+	const char *since = NULL, *repo = NULL;
+	char err[512];
+	json_t *req, *ans;
+	int fd, rc, i;
+
+	if (argc == 4 && strcmp(argv[1], "keygen") == 0) {
+		/* Local: the key never goes near airlockd's socket. */
+		if (bundle_keygen(argv[2], argv[3], err, sizeof(err)) != 0) {
+			fprintf(stderr, "airlockctl: %s\n", err);
+			return EX_FAIL;
+		}
+		printf("wrote %s (keep it secret) and %s (give it to the "
+		    "importing hosts' bundle.trusted_keys)\n", argv[2], argv[3]);
+		return 0;
+	}
+	if (argc >= 4 && strcmp(argv[1], "export") == 0) {
+		for (i = 3; i < argc - 1; i++)
+			if (strcmp(argv[i], "--since") == 0 && i + 1 < argc - 1)
+				since = argv[++i];
+			else
+				usage();
+		if ((fd = open(argv[argc - 1], O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0644)) == -1) {
+			fprintf(stderr, "airlockctl: %s: %s\n", argv[argc - 1],
+			    strerror(errno));
+			return EX_USAGE;
+		}
+		req = json_pack("{s:s, s:s}", "cmd", "bundle.export", "repo",
+		    argv[2]);
+		if (since != NULL)
+			json_object_set_new(req, "since", json_string(since));
+		ans = call(req, &fd, 1);
+		close(fd);
+		if ((rc = check(ans)) != 0) {
+			unlink(argv[argc - 1]);	/* half a bundle is none */
+			return rc;
+		}
+		if (json_out)
+			return print_json(ans);
+		printf("exported %lld file(s) of %s snapshot %lld to %s\n",
+		    (long long)json_integer_value(json_object_get(ans, "files")),
+		    argv[2], (long long)json_integer_value(json_object_get(ans,
+		    "snapshot")), argv[argc - 1]);
+		json_decref(ans);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "import") == 0) {
+		for (i = 3; i < argc; i++)
+			if (strcmp(argv[i], "--repo") == 0 && i + 1 < argc)
+				repo = argv[++i];
+			else
+				usage();
+		if ((fd = open(argv[2], O_RDONLY | O_CLOEXEC)) == -1) {
+			fprintf(stderr, "airlockctl: %s: %s\n", argv[2],
+			    strerror(errno));
+			return EX_USAGE;
+		}
+		req = json_pack("{s:s}", "cmd", "bundle.import");
+		if (repo != NULL)
+			json_object_set_new(req, "repo", json_string(repo));
+		ans = call(req, &fd, 1);
+		close(fd);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		printf("imported into %s: %lld added, %lld already present; "
+		    "published snapshot %lld\n", json_string_value(
+		    json_object_get(ans, "repo")), (long long)json_integer_value(
+		    json_object_get(ans, "added")), (long long)
+		    json_integer_value(json_object_get(ans, "present")),
+		    (long long)json_integer_value(json_object_get(ans,
+		    "snapshot")));
+		json_decref(ans);
+		return 0;
+	}
+	usage();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1317,6 +1401,10 @@ main(int argc, char **argv)
 		}
 	if (argc < 1)
 		usage();
+	/* Local: neither airlockd nor its configuration is needed. */
+	if (argc >= 2 && strcmp(argv[0], "bundle") == 0 &&
+	    strcmp(argv[1], "keygen") == 0)
+		return cmd_bundle(argc, argv);
 	if ((conf = conf_new()) == NULL ||
 	    conf_load_file(conf, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "airlockctl: %s\n", conf ? err : "out of memory");
@@ -1333,12 +1421,13 @@ main(int argc, char **argv)
 	    strcmp(argv[0], "user") != 0 && strcmp(argv[0], "group") != 0 &&
 	    strcmp(argv[0], "token") != 0 && strcmp(argv[0], "audit") != 0 &&
 	    strcmp(argv[0], "curate") != 0 && strcmp(argv[0], "block") != 0 &&
-	    strcmp(argv[0], "sync") != 0)
+	    strcmp(argv[0], "sync") != 0 && strcmp(argv[0], "bundle") != 0)
 		usage();
 	if (argc < 2 && (strcmp(argv[0], "user") == 0 ||
 	    strcmp(argv[0], "group") == 0 || strcmp(argv[0], "token") == 0 ||
 	    strcmp(argv[0], "audit") == 0 || strcmp(argv[0], "curate") == 0 ||
-	    strcmp(argv[0], "block") == 0 || strcmp(argv[0], "sync") == 0))
+	    strcmp(argv[0], "block") == 0 || strcmp(argv[0], "sync") == 0 ||
+	    strcmp(argv[0], "bundle") == 0))
 		usage();
 	if ((strcmp(argv[0], "add") == 0 && argc < 3) ||
 	    (strcmp(argv[0], "import") == 0 && argc != 3) ||
@@ -1372,6 +1461,8 @@ main(int argc, char **argv)
 		rc = cmd_block(argc, argv);
 	else if (strcmp(argv[0], "sync") == 0)
 		rc = cmd_sync(argc, argv);
+	else if (strcmp(argv[0], "bundle") == 0)
+		rc = cmd_bundle(argc, argv);
 	else
 		rc = cmd_package(argc, argv);
 	conf_free(conf);

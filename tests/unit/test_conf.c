@@ -1008,6 +1008,8 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u32(&b, (uint32_t)N(0));
 	S("none");
 	S("");
+	S("");
+	buf_put_u32(&b, (uint32_t)N(0));
 #undef N
 #undef S
 	d = conf_unpack(&b);
