@@ -14,6 +14,7 @@
 #include "publish.h"
 #include "db.h"
 #include "log.h"
+#include "util.h"
 #include "window.h"
 
 #define SCHEDULE_BY "schedule"
@@ -27,6 +28,9 @@ struct pass {
 	uint32_t files_done, files_total;
 	const char *state;	/* "waiting", "running", "complete", ... */
 	json_t *errors;		/* [{"file", "error"}] */
+	double rate;		/* bytes/s, smoothed */
+	int64_t at_ms;		/* of the last SYNC_STATUS */
+	uint64_t at_bytes;
 };
 
 static struct {
@@ -194,15 +198,29 @@ window_sync_msg(struct ipc_msg *msg)
 			goto out;
 		r = 0;
 		break;
-	case IPC_SYNC_STATUS:
+	case IPC_SYNC_STATUS: {
+		int64_t now = mono_ms();
+
 		if (buf_get_u64(&msg->payload, &p->bytes_done) != 0 ||
 		    buf_get_u64(&msg->payload, &p->bytes_total) != 0 ||
 		    buf_get_u32(&msg->payload, &p->files_done) != 0 ||
 		    buf_get_u32(&msg->payload, &p->files_total) != 0)
 			goto out;
+		/* The rate over the last reports, smoothed. */
+		if (p->at_ms != 0 && now > p->at_ms &&
+		    p->bytes_done >= p->at_bytes) {
+			double inst = (double)(p->bytes_done - p->at_bytes) *
+			    1000.0 / (double)(now - p->at_ms);
+
+			p->rate = p->rate == 0 ? inst : 0.7 * p->rate +
+			    0.3 * inst;
+		}
+		p->at_ms = now;
+		p->at_bytes = p->bytes_done;
 		p->state = "running";
 		r = 0;
 		break;
+	}
 	case IPC_SYNC_ERROR:
 		if (buf_get_str(&msg->payload, &file, 255) != 0 ||
 		    buf_get_str(&msg->payload, &err, 1024) != 0)
@@ -529,7 +547,8 @@ window_cmd(const char *cmd, json_t *req, const char *actor)
 
 			for (k = 0; k < W.npasses; k++)
 				json_object_set_new(prog, W.passes[k].repo,
-				    json_pack("{s:I, s:I, s:I, s:I, s:s, s:O}",
+				    json_pack("{s:I, s:I, s:I, s:I, s:s, s:O, "
+				    "s:I, s:I}",
 				    "files_done", (json_int_t)W.passes[k].files_done,
 				    "files_total",
 				    (json_int_t)W.passes[k].files_total,
@@ -537,7 +556,14 @@ window_cmd(const char *cmd, json_t *req, const char *actor)
 				    "bytes_total",
 				    (json_int_t)W.passes[k].bytes_total,
 				    "state", W.passes[k].state,
-				    "errors", W.passes[k].errors));
+				    "errors", W.passes[k].errors,
+				    "rate", (json_int_t)W.passes[k].rate,
+				    "eta", (json_int_t)(W.passes[k].rate > 0 &&
+				    W.passes[k].bytes_total >
+				    W.passes[k].bytes_done ? (double)(
+				    W.passes[k].bytes_total -
+				    W.passes[k].bytes_done) / W.passes[k].rate :
+				    0)));
 			return json_pack("{s:b, s:o, s:b, s:i, s:o}", "ok", 1,
 			    "windows", j, "sync_running", W.pid > 0, "sync_pid",
 			    (int)W.pid, "progress", prog);

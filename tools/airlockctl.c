@@ -1204,7 +1204,8 @@ cmd_sync(int argc, char **argv)
 			    "none");
 			json_object_foreach(json_object_get(ans, "progress"), k,
 			    p) {
-				printf("%s: %s, %lld/%lld files, %lld/%lld bytes\n",
+				printf("%s: %s, %lld/%lld files, %lld/%lld bytes, "
+				    "%lld KB/s, ETA %llds\n",
 				    k, json_string_value(json_object_get(p,
 				    "state")), (long long)json_integer_value(
 				    json_object_get(p, "files_done")),
@@ -1212,7 +1213,10 @@ cmd_sync(int argc, char **argv)
 				    "files_total")), (long long)json_integer_value(
 				    json_object_get(p, "bytes_done")),
 				    (long long)json_integer_value(json_object_get(p,
-				    "bytes_total")));
+				    "bytes_total")), (long long)json_integer_value(
+				    json_object_get(p, "rate")) / 1024,
+				    (long long)json_integer_value(json_object_get(p,
+				    "eta")));
 				json_array_foreach(json_object_get(p, "errors"),
 				    i, e)
 					printf("  %s: %s\n", json_string_value(
