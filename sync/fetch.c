@@ -586,7 +586,7 @@ complete(struct run *r, struct xfer *x)
 	struct stat st;
 	int v;
 
-	if (fsync(x->fd) != 0) {
+	if (!r->o->no_fsync && fsync(x->fd) != 0) {
 		errf(x->why, sizeof(x->why), "fsync: %s", strerror(errno));
 		fail(r, x, x->why, 0, 0);
 		return;
@@ -605,7 +605,7 @@ complete(struct run *r, struct xfer *x)
 		return;
 	}
 	/* The rename itself must survive a crash. */
-	if (fsync(it->dirfd) != 0 && errno != EINVAL) {
+	if (!r->o->no_fsync && fsync(it->dirfd) != 0 && errno != EINVAL) {
 		errf(x->why, sizeof(x->why), "fsync of the directory: %s",
 		    strerror(errno));
 		fail(r, x, x->why, 0, 0);

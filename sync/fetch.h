@@ -42,6 +42,12 @@ struct fetch_opts {
 	long backoff_ms;		/* before retry k: backoff_ms << k-1 */
 	/* Seconds, 0: none.  A transfer slower than 1 B/s that long fails. */
 	long connect_timeout, low_speed_time;
+	/*
+	 * 1: no fsync before the rename.  For a caller that makes its own
+	 * durable copy and re-verifies any file found after a crash (a file
+	 * already named is always verified before it is kept).
+	 */
+	int no_fsync;
 };
 
 struct fetch_item {

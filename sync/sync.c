@@ -221,6 +221,8 @@ pass(struct mirror *m)
 
 	current = m->name;
 	fetch_opts_init(&o);
+	/* The master's copy is the durable one; quarantine is re-verified. */
+	o.no_fsync = 1;
 	if (m->ca_pem != NULL) {
 		o.ca_pem = m->ca_pem;
 		o.ca_pem_len = strlen(m->ca_pem);

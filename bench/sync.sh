@@ -1,0 +1,250 @@
+#!/bin/sh
+# Benchmarks a sync pass against curl on this machine: a scratch CRAN-like
+# upstream of N fake but valid source packages (a DESCRIPTION and S random
+# bytes each, indexed by R's write_PACKAGES) served by nginx over HTTPS
+# (tests/lib/upstream.sh), fetched (1) by curl --parallel and (2) by an
+# airlockd with a cran mirror of it, from "sync open" until the pass's
+# snapshot appears (downloads, MD5 checks, the master's ingest of each
+# file and the publish).  Prints figures; it is not a test and does not
+# judge them.
+#   sh bench/sync.sh
+# Environment:
+#   N            packages (default 200)
+#   SIZE         random bytes in each, with an optional k or m suffix
+#                (default 200k)
+#   PARALLEL     curl's --parallel-max (default 8, as sync's transfers)
+#   WORKERS      airlockd's worker processes (default 2)
+#   SRCDIR       the checkout (default: this script's parent directory)
+#   BUILDDIR     where airlockd and airlockctl are (default: SRCDIR)
+#   KEEP=1       keep the scratch directory (configs, logs, nginx's log)
+# shellcheck disable=SC2317 # cleanup runs from the EXIT trap
+set -u
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILDDIR=${BUILDDIR:-$SRCDIR}
+AIRLOCKD=$BUILDDIR/airlockd
+AIRLOCKCTL=$BUILDDIR/airlockctl
+N=${N:-200}
+SIZE=${SIZE:-200k}
+PARALLEL=${PARALLEL:-8}
+WORKERS=${WORKERS:-2}
+
+die() {
+	echo "bench/sync.sh: $*" >&2
+	exit 1
+}
+
+case $SIZE in
+*[kK]) bytes=$((${SIZE%?} * 1024)) ;;
+*[mM]) bytes=$((${SIZE%?} * 1024 * 1024)) ;;
+*) bytes=$SIZE ;;
+esac
+[ "$bytes" -gt 0 ] 2>/dev/null || die "SIZE '$SIZE' is not a size"
+[ "$N" -gt 0 ] 2>/dev/null || die "N '$N' is not a count"
+
+for tool in nginx curl openssl python3 Rscript; do
+	command -v "$tool" >/dev/null 2>&1 ||
+	    die "$tool is missing; run: sh scripts/deps bench"
+done
+curl --help all 2>/dev/null | grep -q -- '--parallel-max' ||
+    die "this curl has no --parallel (7.66 or later is needed)"
+if [ ! -x "$AIRLOCKD" ] || [ ! -x "$AIRLOCKCTL" ]; then
+	die "$AIRLOCKD or $AIRLOCKCTL is missing; run: sh scripts/build"
+fi
+[ "$(id -u)" -eq 0 ] ||
+    die "run as root (airlockd drops to user airlock; nginx to nobody)"
+sh "$SRCDIR/scripts/ensure-user" >/dev/null || die "cannot create user airlock"
+
+T=$(mktemp -d /tmp/airlock-bench.XXXXXX) || die "mktemp failed"
+chmod 755 "$T"
+APID=
+
+# What tests/lib/upstream.sh expects of tests/lib/harness.sh.
+nok() { echo "bench/sync.sh: $*" >&2; }
+diag() { echo "# $*" >&2; }
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_for() {
+	_n=$(($1 * 20))
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.05
+		_n=$((_n - 1))
+	done
+	return 1
+}
+# Called by upstream.sh's EXIT trap, after it stopped nginx.
+cleanup() {
+	trap - EXIT INT TERM HUP
+	if [ -n "$APID" ] && kill -0 "$APID" 2>/dev/null; then
+		_kids=$(pgrep -P "$APID" 2>/dev/null | tr '\n' ' ')
+		kill -TERM "$APID" 2>/dev/null
+		_i=0
+		while kill -0 "$APID" 2>/dev/null && [ "$_i" -lt 120 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -KILL "$APID" 2>/dev/null
+		wait "$APID" 2>/dev/null
+		for _k in $_kids; do
+			kill -0 "$_k" 2>/dev/null && kill -KILL "$_k" 2>/dev/null
+		done
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "scratch directory kept: $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+. "$SRCDIR/tests/lib/upstream.sh"
+
+now() { date +%s.%N; }
+ctl() { SUDO_USER=root LOGNAME=root "$AIRLOCKCTL" -f "$T/airlock.conf" "$@"; }
+
+# The upstream: N packages of random bytes (nothing compresses).
+C=$T/up/src/contrib
+mkdir -p "$C" "$T/pkgsrc"
+i=1
+while [ "$i" -le "$N" ]; do
+	p=$(printf 'benchpkg%05d' "$i")
+	mkdir -p "$T/pkgsrc/$p/inst"
+	printf 'Package: %s\nVersion: 1.0\nTitle: Bench\nDescription: Bench.\nLicense: MIT\nNeedsCompilation: no\n' \
+	    "$p" >"$T/pkgsrc/$p/DESCRIPTION"
+	head -c "$bytes" /dev/urandom >"$T/pkgsrc/$p/inst/blob"
+	tar -C "$T/pkgsrc" -czf "$C/${p}_1.0.tar.gz" "$p" ||
+	    die "cannot make $p"
+	rm -rf "${T:?}/pkgsrc/$p"
+	i=$((i + 1))
+done
+chmod 644 "$C"/*.tar.gz
+upstream_index "$T/up" || die "write_PACKAGES failed"
+total=$(cat "$C"/*.tar.gz | wc -c | tr -d ' ')
+upstream_start "$T/up"
+
+# (1) curl: every file, PARALLEL at a time, over one curl process.
+mkdir -p "$T/curl"
+for f in "$C"/*.tar.gz; do
+	b=$(basename "$f")
+	printf 'url = "%s/src/contrib/%s"\noutput = "%s/curl/%s"\n' \
+	    "$UPURL" "$b" "$T" "$b"
+done >"$T/curl.cfg"
+runcurl() {
+	rm -f "$T/curl"/*
+	curl -sS --fail --parallel --parallel-max "$PARALLEL" --cacert "$UPCA" \
+	    -K "$T/curl.cfg" 2>"$T/curl.err" || {
+		cat "$T/curl.err" >&2
+		die "curl failed"
+	}
+}
+runcurl		# warms the page cache and nginx, not counted
+t0=$(now)
+runcurl
+t1=$(now)
+got=$(cat "$T/curl"/*.tar.gz | wc -c | tr -d ' ')
+[ "$got" = "$total" ] || die "curl fetched $got bytes, not $total"
+rm -rf "$T/curl"
+
+# (2) airlock: a cran mirror of the upstream, one window's pass.
+APORT=$(free_port)
+mkdir -p "$T/www" "$T/data"
+cat >"$T/airlock.conf" <<EOF
+server = {
+	data_dir = "$T/data";
+	workers = $WORKERS;
+};
+http = {
+	listen = ["127.0.0.1:$APORT"];
+	static_dir = "$T/www";
+	no_warning = true;
+};
+EOF
+"$AIRLOCKD" -f "$T/airlock.conf" >"$T/airlock.log" 2>&1 &
+APID=$!
+_i=0
+until grep -q "ready:" "$T/airlock.log" 2>/dev/null; do
+	if [ "$_i" -ge 200 ] || ! kill -0 "$APID" 2>/dev/null; then
+		cat "$T/airlock.log" >&2
+		die "airlockd did not become ready"
+	fi
+	sleep 0.05
+	_i=$((_i + 1))
+done
+ctl repo create benchmirror --kind cran --upstream "$UPURL" --ca-file "$UPCA" \
+    >"$T/ctl.out" 2>&1 || {
+	cat "$T/ctl.out" >&2
+	die "repo create failed"
+}
+snapshot() {
+	ctl --json snapshot list benchmirror 2>/dev/null | python3 -c '
+import json, sys
+try:
+    print(len(json.load(sys.stdin).get("snapshots") or []))
+except Exception:
+    print(0)'
+}
+t2=$(now)
+ctl sync open --for 30m --reason "bench/sync.sh" >"$T/ctl.out" 2>&1 || {
+	cat "$T/ctl.out" >&2
+	die "sync open failed"
+}
+# Until every file is fetched (files_done = files_total in sync status),
+# then until the snapshot (the pass's end), or a pass that ended without.
+fetched() {
+	ctl --json sync status 2>/dev/null | python3 -c '
+import json, sys
+try:
+    p = json.load(sys.stdin)["progress"]["benchmirror"]
+    if p["state"] in ("incomplete", "publish failed"):
+        print("failed")
+    else:
+        print("yes" if p["files_total"] > 0 and
+            p["files_done"] >= p["files_total"] else "no")
+except Exception:
+    print("no")'
+}
+tf=
+until [ "$(snapshot)" -gt 0 ]; do
+	if [ -z "$tf" ]; then
+		case $(fetched) in
+		yes) tf=$(now) ;;
+		failed)
+			ctl sync status >&2
+			die "the sync pass did not complete" ;;
+		esac
+	fi
+	[ "$(($(date +%s) - ${t2%.*}))" -gt 600 ] && die "no snapshot after 600 s"
+	sleep 0.02
+done
+t3=$(now)
+[ -n "$tf" ] || tf=$t3
+ctl sync status >"$T/status" 2>&1
+ctl sync close >/dev/null 2>&1
+listed=$(curl -s "http://127.0.0.1:$APORT/benchmirror/latest/src/contrib/PACKAGES" |
+    grep -c '^Package: ')
+[ "$listed" = "$N" ] ||
+    die "the mirror's PACKAGES lists $listed packages, not $N"
+
+echo "# $(nginx -v 2>&1 | sed 's/^nginx version: //') over HTTPS (TLS, test CA) vs" \
+    "$("$AIRLOCKD" -v 2>&1 | head -n 1); $(nproc) core(s), $(uname -sr)"
+echo "# $N packages of $bytes random bytes, $total bytes in all;" \
+    "curl --parallel-max $PARALLEL; airlockd with $WORKERS worker(s)"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)" \
+    "(anything else running skews the figures)"
+sed -n 's/^benchmirror: /# sync status: /p' "$T/status"
+echo
+awk -v total="$total" -v c0="$t0" -v c1="$t1" -v s0="$t2" -v s1="$t3" \
+    -v sf="$tf" 'BEGIN {
+	c = c1 - c0; s = s1 - s0; f = sf - s0
+	printf "%-34s %9s %9s\n", "client", "seconds", "MB/s"
+	printf "%-34s %9.2f %9.1f\n", "curl --parallel", c, total / c / 1e6
+	printf "%-34s %9.2f %9.1f\n", "airlock sync (open to all fetched)", f,
+	    total / f / 1e6
+	printf "%-34s %9.2f %9.1f\n", "airlock sync (open to snapshot)", s,
+	    total / s / 1e6
+	printf "ratio sync/curl: %.2fx (goal: 0.80x or more)\n", c / s
+}'
+grep -iE 'error|warn' "$T/airlock.log" | grep -v 'audit:' |
+    sed 's/^/# airlock log: /'
+[ -s "$T/nginx/error.log" ] && sed 's/^/# nginx error.log: /' "$T/nginx/error.log"
+exit 0
