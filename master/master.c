@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -895,11 +896,46 @@ ops_auth(const struct buf *payload, pid_t *pid)
 static const struct control_ops ops = { ops_inspect, ops_published,
     ops_auth, ops_unbundle };
 
+/*
+ * Name resolution inside the sync role's chroot: the files glibc reads
+ * (its nss modules for files and dns are built in), copied fresh for
+ * each window.
+ */
+static void
+sync_resolver_files(void)
+{
+	static const char *const files[] = { "resolv.conf", "hosts",
+	    "nsswitch.conf" };
+	char dir[PATH_MAX], path[PATH_MAX + 32], src[64], data[65536];
+	size_t i;
+	ssize_t n;
+	int in, out;
+
+	snprintf(dir, sizeof(dir), "%s/quarantine/etc", m.conf->data_dir);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return;
+	for (i = 0; i < nitems(files); i++) {
+		snprintf(src, sizeof(src), "/etc/%s", files[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(in, data, sizeof(data));
+		close(in);
+		unlink(path);
+		if (n < 0 || (out = open(path, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC | O_NOFOLLOW, 0644)) == -1)
+			continue;
+		(void)!write(out, data, (size_t)n);
+		close(out);
+	}
+}
+
 static pid_t
 sync_start(void)
 {
 	if (m.stopping)
 		return -1;
+	sync_resolver_files();
 	if (m.sync != NULL && !m.sync->dead)
 		return m.sync->pid;
 	if ((m.sync = spawn_child(ROLE_SYNC, SLOT_SYNC)) == NULL)

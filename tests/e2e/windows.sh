@@ -58,7 +58,9 @@ trap 'kill $SPID 2>/dev/null; cleanup' EXIT
 CONF_EXTRA="sync = { max_window = \"1h\"; };"
 write_conf
 start_airlockd || exit 1
-ctl repo create slow --kind cran --upstream "http://127.0.0.1:$SILENT/" >/dev/null
+# By name: the sync role resolves it through the files copied into its
+# chroot (/etc/hosts here).
+ctl repo create slow --kind cran --upstream "http://localhost:$SILENT/" >/dev/null
 check "no window: no sync process" test -z "$(sync_pid)"
 check "no window: no airlockd socket beyond loopback ($(outside))" test "$(outside)" = 0
 ctl sync open --for 2h --reason x >"$T/out" 2>&1
@@ -72,6 +74,8 @@ check "sync: Seccomp 2, user airlock, chrooted in the quarantine" sh -c "
     grep -q \"^Uid:[[:space:]]*$(id -u airlock)\" /proc/$s/status &&
     test \"\$(readlink /proc/$s/root)\" = '$T/data/quarantine'"
 ctl sync status >"$T/out" 2>&1
+check "the resolver's files are in the sync role's chroot" \
+    test -s "$T/data/quarantine/etc/hosts"
 check "sync status: running, window 1 open" \
     sh -c "grep -q 'sync process: running' '$T/out' && grep -q '^1 *open' '$T/out'"
 ctl sync close >"$T/out" 2>&1
