@@ -472,9 +472,22 @@ window_tick(time_t now)
 	    (int)W.pid);
 }
 
+/* Passes the sync role did not finish: nothing of them is published. */
+static void
+passes_interrupted(void)
+{
+	size_t i;
+
+	for (i = 0; i < W.npasses; i++)
+		if (strcmp(W.passes[i].state, "running") == 0 ||
+		    strcmp(W.passes[i].state, "waiting") == 0)
+			W.passes[i].state = "interrupted";
+}
+
 void
 window_sync_gone(pid_t pid, const char *how)
 {
+	passes_interrupted();
 	if (pid != W.pid || W.open_id == 0)
 		return;
 	/* It stays gone until the next window: no network outside one. */
