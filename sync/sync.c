@@ -38,6 +38,8 @@ struct mirror {
 	char *upstream;		/* ends without '/' */
 	char *ca_pem;
 	struct buf have;	/* "file\n" lines the mirror holds */
+	char **sorted;		/* the same, split and sorted, for lookups */
+	size_t nsorted;
 };
 
 static struct ipc_chan ch;
@@ -114,20 +116,46 @@ progress(void *arg, long long done, long long total, size_t fdone,
 }
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Splits the have list into a sorted array (a mirror may hold 100k). */
+static void
+have_index(struct mirror *m)
+{
+	char *p, *end, *nl;
+	size_t cap = 0;
+
+	if (buf_put_u8(&m->have, 0) != 0)
+		fatal("out of memory");
+	p = (char *)m->have.data;
+	end = p + m->have.len - 1;
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		*nl = '\0';
+		if (m->nsorted == cap) {
+			char **t;
+
+			cap = cap ? cap * 2 : 1024;
+			if ((t = realloc(m->sorted, cap * sizeof(*t))) == NULL)
+				fatal("out of memory");
+			m->sorted = t;
+		}
+		m->sorted[m->nsorted++] = p;
+		p = nl + 1;
+	}
+	if (m->nsorted > 0)
+		qsort(m->sorted, m->nsorted, sizeof(*m->sorted), cmp_str);
+}
+
+static int
 has(const struct mirror *m, const char *file)
 {
-	size_t n = strlen(file);
-	const char *p = (const char *)m->have.data, *end = p + m->have.len;
-
-	while (p != NULL && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (nl != NULL && (size_t)(nl - p) == n &&
-		    memcmp(p, file, n) == 0)
-			return 1;
-		p = nl ? nl + 1 : NULL;
-	}
-	return 0;
+	return m->nsorted > 0 && bsearch(&file, m->sorted, m->nsorted,
+	    sizeof(*m->sorted), cmp_str) != NULL;
 }
 
 /* Waits for the master's answer to a batch: how many it took. */
@@ -220,6 +248,7 @@ pass(struct mirror *m)
 	volatile int stop = 0;
 
 	current = m->name;
+	have_index(m);
 	fetch_opts_init(&o);
 	/* The master's copy is the durable one; quarantine is re-verified. */
 	o.no_fsync = 1;
