@@ -74,8 +74,11 @@ check "sync: Seccomp 2, user airlock, chrooted in the quarantine" sh -c "
     grep -q \"^Uid:[[:space:]]*$(id -u airlock)\" /proc/$s/status &&
     test \"\$(readlink /proc/$s/root)\" = '$T/data/quarantine'"
 ctl sync status >"$T/out" 2>&1
-check "the resolver's files are in the sync role's chroot" \
-    test -s "$T/data/quarantine/etc/hosts"
+check "the resolver's files are in the sync role's chroot" sh -c '
+    for f in resolv.conf hosts nsswitch.conf; do
+	[ -e /etc/$f ] || continue
+	cmp -s /etc/$f "$1/$f" || exit 1
+    done' - "$T/data/quarantine/etc"
 check "sync status: running, window 1 open" \
     sh -c "grep -q 'sync process: running' '$T/out' && grep -q '^1 *open' '$T/out'"
 ctl sync close >"$T/out" 2>&1
