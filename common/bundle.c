@@ -101,24 +101,6 @@ unhex(const char *s, size_t n, unsigned char *out)
 		    hexval(s[2 * i + 1]));
 }
 
-/* The same rule as the control socket's for repository names. */
-static int
-repo_valid(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '_' || s[0] == '-' ||
-	    strcmp(s, "latest") == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 /* A label for logs and messages: printable ASCII, so it echoes safely. */
 static int
 source_valid(const char *s)
@@ -705,7 +687,7 @@ bundle_write_close(struct bundle_writer *w, EVP_PKEY *signer,
 	size_t i, len;
 	int ret = -1;
 
-	if (!repo_valid(repo)) {
+	if (!pkg_repo_name_valid(repo)) {
 		errf(err, errlen, "'%s' is not a repository name",
 		    str_vis(vis, sizeof(vis), repo));
 		goto out;
@@ -1127,7 +1109,7 @@ parse_index(struct bundle_reader *r, const char *index, size_t len,
 		goto out;
 	}
 	if (get_str(j, "repo", r->ix.repo, sizeof(r->ix.repo)) != 0 ||
-	    !repo_valid(r->ix.repo)) {
+	    !pkg_repo_name_valid(r->ix.repo)) {
 		fail(r, "INDEX.json: repo: not a repository name");
 		goto out;
 	}

@@ -310,8 +310,8 @@ space(uint8_t c)
  * R's file connections read CRLF and a lone CR as LF (Rconn_fgetc); a
  * CR followed by another CR is two line ends.  t has room for n bytes.
  */
-static size_t
-map_cr(const uint8_t *s, size_t n, uint8_t *t)
+size_t
+dcf_map_cr(const uint8_t *s, size_t n, uint8_t *t)
 {
 	size_t i = 0, j = 0;
 
@@ -570,7 +570,7 @@ dcf_parse(const struct buf *in, struct dcf *d, char *err, size_t errlen)
 		errf(err, errlen, "line 1: %s", strerror(errno));
 		goto fail;
 	}
-	tn = map_cr(buf_ptr(in), n, t);
+	tn = dcf_map_cr(buf_ptr(in), n, t);
 	for (off = 0; off < tn; off += len + (nl != NULL)) {
 		nl = memchr(t + off, '\n', tn - off);
 		len = nl != NULL ? (size_t)(nl - (t + off)) : tn - off;

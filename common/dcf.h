@@ -86,4 +86,11 @@ int dcf_put_field(struct buf *out, const char *name, const char *value);
 int dcf_pack(const struct dcf *d, struct buf *b);
 int dcf_unpack(struct buf *b, struct dcf *d);
 
+/*
+ * Line ends as R's file connections read them (Rconn_fgetc): CRLF and a
+ * lone CR become LF, a CR after a CR is a line end of its own.  t has
+ * room for n bytes; returns the bytes written.
+ */
+size_t dcf_map_cr(const uint8_t *s, size_t n, uint8_t *t);
+
 #endif

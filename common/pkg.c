@@ -125,3 +125,20 @@ pkg_name_collate(const char *a, const char *b)
 			return islower(x[i]) ? -1 : 1;
 	return 0;
 }
+
+int
+pkg_repo_name_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '_' || s[0] == '-' ||
+	    strcmp(s, "latest") == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}

@@ -19,6 +19,12 @@ int pkg_version_cmp(const char *a, const char *b);
  * order of write_PACKAGES' entries.
  */
 int pkg_name_collate(const char *a, const char *b);
+/*
+ * A repository name, as URLs and bundles carry it: 1 to 64 letters,
+ * digits, '.', '_' or '-', not starting with '.', '_' or '-', and not
+ * "latest".
+ */
+int pkg_repo_name_valid(const char *s);
 /* Whether name is "<Package>_<Version>.tar.gz" for these two. */
 int pkg_file_matches(const char *file, const char *package,
     const char *version);

@@ -25,6 +25,7 @@
 #include "db.h"
 #include "dcf.h"
 #include "log.h"
+#include "pkg.h"
 #include "publish.h"
 #include "store.h"
 #include "util.h"
@@ -280,23 +281,6 @@ bad:
 	return -1;
 }
 
-static int
-repo_name_valid(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '_' || s[0] == '-' ||
-	    strcmp(s, "latest") == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 /* The repository a request names; replies the error itself. */
 static int64_t
 need_repo(struct conn *c, json_t *req, const char **name, char *kind,
@@ -327,7 +311,7 @@ cmd_repo_create(struct conn *c, json_t *req)
 	sqlite3_stmt *st;
 	int64_t rid;
 
-	if (name == NULL || !repo_name_valid(name)) {
+	if (name == NULL || !pkg_repo_name_valid(name)) {
 		reply_error(c, "'%s' is not a valid repository name: 1 to 64 "
 		    "letters, digits, '.', '_' or '-', not starting with "
 		    "'.', '_' or '-'", name ? name : "");

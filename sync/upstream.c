@@ -281,34 +281,6 @@ size_parse(const char *s, long long *v)
 	return i > 0;
 }
 
-/*
- * R's connections end lines at LF, CRLF and a lone CR, a CR after a CR
- * being a line end of its own (Rconn_fgetc); dcf_parse maps them the
- * same way, so line numbers agree.  t has room for n bytes.
- */
-static size_t
-map_cr(const char *s, size_t n, char *t)
-{
-	size_t i = 0, j = 0;
-
-	while (i < n) {
-		if (s[i] != '\r') {
-			t[j++] = s[i++];
-			continue;
-		}
-		t[j++] = '\n';
-		if (++i == n)
-			break;
-		if (s[i] == '\n')
-			i++;
-		else if (s[i] == '\r') {
-			t[j++] = '\n';
-			i++;
-		}
-	}
-	return j;
-}
-
 /* Takes a field's value out of d (so dcf_free leaves it). */
 static char *
 take(struct dcf *d, const char *name)
@@ -552,7 +524,7 @@ upstream_parse(const char *data, size_t len, struct upstream_index *ix,
 		errf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
-	tn = map_cr(data, len, t);
+	tn = dcf_map_cr((const uint8_t *)data, len, (uint8_t *)t);
 	/*
 	 * A line of spaces and tabs only ends a record, as in dcf_parse;
 	 * each record goes to dcf_parse without the blank lines around it.
