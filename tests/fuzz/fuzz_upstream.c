@@ -89,9 +89,13 @@ check_index(const struct upstream_index *ix)
 		check_deps(p->imports);
 		check_deps(p->linking_to);
 		check_deps(p->suggests);
-		/* Only a bad Path may be refused: the rest is valid. */
+		/*
+		 * Only a Path may be refused: a bad one, or one too long for
+		 * the buffer (name and version alone always fit).
+		 */
 		if (upstream_file(p, file, sizeof(file)) != 0 &&
-		    (errno != EINVAL || p->path == NULL))
+		    ((errno != EINVAL && errno != ENAMETOOLONG) ||
+		    p->path == NULL))
 			abort();
 		if (nw < 3 && (i & 1) == 0)
 			wanted[nw++] = p->package;
