@@ -129,6 +129,13 @@ static const char *const migrations[] = {
 	"  end_reason TEXT);",
 	/* 5: a mirror's CA bundle (PEM), when its upstream needs one */
 	"ALTER TABLE repos ADD COLUMN upstream_ca TEXT;",
+	/*
+	 * 6: a mirror's sync settings (JSON: proxy, limits, package list,
+	 * types...), and its upstream and proxy credentials, encrypted
+	 * with the server's sync key; neither is ever shown as stored.
+	 */
+	"ALTER TABLE repos ADD COLUMN sync_options TEXT;"
+	"ALTER TABLE repos ADD COLUMN sync_secret BLOB;",
 };
 
 int
