@@ -30,6 +30,9 @@ struct sandbox_rule {
 	{ SCMP_SYS(name), SCMP_ACT_ALLOW, n, SCMP_CMP_MASKED_EQ, mask, value }
 #define SB_ALLOW_EQ(name, n, value) \
 	{ SCMP_SYS(name), SCMP_ACT_ALLOW, n, SCMP_CMP_EQ, value, 0 }
+/* Denied with errno err only when argument n == value. */
+#define SB_DENY_EQ(name, n, value, err) \
+	{ SCMP_SYS(name), SCMP_ACT_ERRNO(err), n, SCMP_CMP_EQ, value, 0 }
 
 /*
  * Sets the limits a sandboxed role lives under (no core dumps, not

@@ -26,7 +26,15 @@ static const struct sandbox_rule sync_rules[] = {
 	SB_ALLOW(mremap),
 	SB_ALLOW(madvise),
 
-	/* Network: IPv4 and IPv6 only, never AF_UNIX or netlink. */
+	/*
+	 * Network: IPv4 and IPv6 only, never AF_UNIX or netlink.  glibc's
+	 * getaddrinfo first asks nscd over an AF_UNIX socket, and asks the
+	 * kernel for the host's addresses over netlink for AI_ADDRCONFIG:
+	 * refused softly, it falls back to the hosts file and resolv.conf
+	 * that the master copies into the chroot.
+	 */
+	SB_DENY_EQ(socket, 0, AF_UNIX, EACCES),
+	SB_DENY_EQ(socket, 0, AF_NETLINK, EACCES),
 	SB_ALLOW_EQ(socket, 0, AF_INET),
 	SB_ALLOW_EQ(socket, 0, AF_INET6),
 	SB_ALLOW(connect),
@@ -82,6 +90,8 @@ static const struct sandbox_rule sync_rules[] = {
 	SB_ALLOW(rseq),
 	SB_ALLOW(sched_getaffinity),
 
+	/* res_init takes the default domain from the host name. */
+	SB_ALLOW(uname),
 	SB_ALLOW(clock_gettime),
 	SB_ALLOW(gettimeofday),
 	SB_ALLOW(clock_nanosleep),
