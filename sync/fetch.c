@@ -1026,6 +1026,8 @@ fetch_run(const struct fetch_opts *o, struct fetch_item *items, size_t n,
 }
 
 struct small {
+	const struct fetch_opts *o;
+	int64_t last_tick;
 	struct buf *out;
 	CURL *e;
 	size_t start, cap;
@@ -1056,15 +1058,47 @@ small_write(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+#define TICK_MS	250
+
 static void
-sleep_ms(long ms)
+tick(const struct fetch_opts *o, int64_t *last)
+{
+	int64_t now;
+
+	if (o->tick == NULL || ((now = mono_ms()) - *last < TICK_MS))
+		return;
+	*last = now;
+	o->tick(o->tick_arg);
+}
+
+/* libcurl calls this at least once a second, more often while busy. */
+static int
+small_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct small *s = arg;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	tick(s->o, &s->last_tick);
+	return 0;
+}
+
+/* Sleeps ms, ticking on the way. */
+static void
+sleep_ms(const struct fetch_opts *o, int64_t *last, long ms)
 {
 	struct timespec ts;
+	long slice;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	while (ms > 0) {
+		slice = ms < TICK_MS ? ms : TICK_MS;
+		ts.tv_sec = slice / 1000;
+		ts.tv_nsec = (slice % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+		ms -= slice;
+		tick(o, last);
+	}
 }
 
 int
@@ -1081,6 +1115,8 @@ fetch_small(const struct fetch_opts *o, const char *url, struct buf *out,
 	    url_check(url, o->userpwd != NULL, err, errlen) != 0)
 		return -1;
 	memset(&s, 0, sizeof(s));
+	s.o = o;
+	s.last_tick = mono_ms();
 	s.out = out;
 	s.start = out->len;
 	s.cap = cap;
@@ -1093,6 +1129,12 @@ fetch_small(const struct fetch_opts *o, const char *url, struct buf *out,
 		    curl_easy_setopt(s.e, CURLOPT_WRITEFUNCTION, small_write) !=
 		    CURLE_OK ||
 		    curl_easy_setopt(s.e, CURLOPT_WRITEDATA, &s) != CURLE_OK ||
+		    curl_easy_setopt(s.e, CURLOPT_NOPROGRESS, 0L) !=
+		    CURLE_OK ||
+		    curl_easy_setopt(s.e, CURLOPT_XFERINFOFUNCTION,
+		    small_xferinfo) != CURLE_OK ||
+		    curl_easy_setopt(s.e, CURLOPT_XFERINFODATA, &s) !=
+		    CURLE_OK ||
 		    curl_easy_setopt(s.e, CURLOPT_MAXFILESIZE_LARGE,
 		    (curl_off_t)cap) != CURLE_OK) {
 			curl_easy_cleanup(s.e);
@@ -1120,7 +1162,7 @@ fetch_small(const struct fetch_opts *o, const char *url, struct buf *out,
 		out->len = s.start;
 		if (!retry || attempt >= o->retries)
 			return -1;
-		sleep_ms(o->backoff_ms << (attempt < BACKOFF_SHIFT ? attempt :
-		    BACKOFF_SHIFT));
+		sleep_ms(o, &s.last_tick, o->backoff_ms << (attempt <
+		    BACKOFF_SHIFT ? attempt : BACKOFF_SHIFT));
 	}
 }

@@ -48,6 +48,14 @@ struct fetch_opts {
 	 * already named is always verified before it is kept).
 	 */
 	int no_fsync;
+	/*
+	 * Called about 4 times a second while fetch_small transfers,
+	 * resolves, connects or waits to retry, so that its caller can
+	 * answer liveness checks (fetch_run has its progress callback).
+	 * NULL: none.
+	 */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 struct fetch_item {

@@ -98,6 +98,13 @@ pings(void)
 }
 
 static void
+tick_pings(void *arg)
+{
+	(void)arg;
+	pings();
+}
+
+static void
 progress(void *arg, long long done, long long total, size_t fdone,
     size_t ftotal)
 {
@@ -252,6 +259,8 @@ pass(struct mirror *m)
 	fetch_opts_init(&o);
 	/* The master's copy is the durable one; quarantine is re-verified. */
 	o.no_fsync = 1;
+	/* The index may take longer than the master's liveness deadline. */
+	o.tick = tick_pings;
 	if (m->ca_pem != NULL) {
 		o.ca_pem = m->ca_pem;
 		o.ca_pem_len = strlen(m->ca_pem);

@@ -676,6 +676,48 @@ test_small(void)
 	buf_release(&out);
 }
 
+static void
+count_tick(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/*
+ * fetch_small ticks while it works and while it waits to retry, so that
+ * the sync role answers the master's liveness checks during a slow index.
+ */
+static void
+test_small_tick(void)
+{
+	struct fetch_opts o;
+	struct buf out;
+	int ticks = 0;
+	int64_t t0, ms;
+
+	opts(&o);
+	o.tick = count_tick;
+	o.tick_arg = &ticks;
+	buf_init(&out, 64 << 20);
+	t0 = mono_ms();
+	CHECK(fetch_small(&o, url(0, "slow/slow.tar.gz"), &out, 64 << 20, err,
+	    sizeof(err)) == 0);
+	ms = mono_ms() - t0;
+	CHECK(out.len == slowf.size);
+	/* About 4 a second; at least one a second is the contract. */
+	CHECK(ms >= 1000 && ticks >= ms / 1000);
+	buf_reset(&out);
+	ticks = 0;
+	o.backoff_ms = 600;
+	o.retries = 1;
+	t0 = mono_ms();
+	CHECK(fetch_small(&o, url(0, "flaky/5/f17.tar.gz"), &out, 1 << 20, err,
+	    sizeof(err)) == -1);
+	ms = mono_ms() - t0;
+	CHECK(strcmp(err, "HTTP 503") == 0);
+	CHECK(ms >= 600 && ticks >= 2);
+	buf_release(&out);
+}
+
 /*
  * A write that fails (RLIMIT_FSIZE stands in for a full disk): not
  * retried, and what was written stays for the next pass.
@@ -838,6 +880,7 @@ main(void)
 	RUN(test_stop);
 	RUN(test_rate);
 	RUN(test_small);
+	RUN(test_small_tick);
 	RUN(test_write_error);
 	RUN(test_setup);
 	cleanup();
