@@ -258,8 +258,8 @@ window_sync_msg(struct ipc_msg *msg)
 		audit_record("publish_snapshot", 0, "sync (window)", "sync "
 		    "published snapshot %lld of %s (%u packages, %u archived)",
 		    (long long)pr.id, repo, pr.packages, pr.archived);
-		log_info("sync %s: pass complete, published snapshot %lld",
-		    repo, (long long)pr.id);
+		log_info("sync %s: pass complete, published snapshot %lld "
+		    "(%.0f ms)", repo, (long long)pr.id, pr.seconds * 1000);
 		break;
 	default:
 		break;

@@ -32,6 +32,7 @@
 #include "sandbox.h"
 #include "sync.h"
 #include "upstream.h"
+#include "util.h"
 
 #define INDEX_MAX (64u << 20)
 #define BATCH 16		/* files per SYNC_FILES */
@@ -299,6 +300,7 @@ pass(struct mirror *m)
 	size_t n = 0, i, ok = 0;
 	char **names = NULL;
 	int dirfd, r, complete = 0, taken;
+	int64_t t0 = mono_ms(), t1, t2;
 	volatile int stop = 0;
 
 	current = m->name;
@@ -361,7 +363,9 @@ pass(struct mirror *m)
 		items[n].expect_sha256 = ix.v[i].sha256;
 		n++;
 	}
-	log_info("%s: %zu package(s) upstream, %zu to fetch", m->name, ix.n, n);
+	t1 = mono_ms();
+	log_info("%s: %zu package(s) upstream, %zu to fetch (index: %lld ms)",
+	    m->name, ix.n, n, (long long)(t1 - t0));
 	progress(NULL, 0, 0, 0, n);
 	r = n ? fetch_run(&o, items, n, progress, NULL, &stop, err,
 	    sizeof(err)) : 0;
@@ -375,9 +379,13 @@ pass(struct mirror *m)
 		else
 			report(m->name, items[i].name, "%s", items[i].error);
 	}
+	t2 = mono_ms();
+	log_info("%s: %zu of %zu fetched in %lld ms", m->name, ok, n,
+	    (long long)(t2 - t1));
 	taken = ho_finish();
 	complete = ok == n && (size_t)taken == ok;
-	log_info("%s: %zu of %zu fetched, %d taken", m->name, ok, n, taken);
+	log_info("%s: %d taken by the master, the last %lld ms after the "
+	    "downloads", m->name, taken, (long long)(mono_ms() - t2));
 out:
 	/* Nothing is handed over after the items' names are freed. */
 	if (ho.nb > 0 || ho.ahead > 0)
