@@ -37,6 +37,7 @@
 #define INDEX_MAX (64u << 20)
 #define BATCH 16		/* files per SYNC_FILES */
 #define AHEAD 4			/* SYNC_FILES the master has not answered */
+#define BATCH_WAIT_MS 1000	/* a batch short of BATCH goes after this */
 
 struct mirror {
 	char name[80];
@@ -59,11 +60,13 @@ static struct {
 	int fds[BATCH];
 	const char *names[BATCH];	/* the items' (they outlive a batch) */
 	int nb;
+	int64_t since;		/* mono_ms() of the batch's first file */
 	int ahead;		/* batches sent and not answered yet */
 	int taken;		/* files the master stored */
 } ho = { .dirfd = -1 };
 
 static void take_ack(struct ipc_msg *msg);
+static void ho_flush(void);
 
 static void
 say(enum ipc_type type, struct buf *b)
@@ -125,6 +128,9 @@ progress(void *arg, long long done, long long total, size_t fdone,
 
 	(void)arg;
 	pings();
+	/* While a large file downloads, the small ones done need not wait. */
+	if (ho.nb > 0 && mono_ms() - ho.since >= BATCH_WAIT_MS)
+		ho_flush();
 	buf_init(&b, 256);
 	buf_put_str(&b, current);
 	buf_put_u64(&b, (uint64_t)done);
@@ -272,6 +278,8 @@ ho_add(void *arg, const struct fetch_item *it)
 		    strerror(errno));
 		return;
 	}
+	if (ho.nb == 0)
+		ho.since = mono_ms();
 	ho.fds[ho.nb] = fd;
 	ho.names[ho.nb++] = it->name;
 	if (ho.nb == BATCH)
