@@ -327,10 +327,13 @@ easy_setup(CURL *e, const struct fetch_opts *o, const char *url,
 	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	/*
-	 * The curl tool's receive buffer, not libcurl's 16 KB: a quarter of
-	 * the reads, writes and callbacks for the same bytes.
+	 * The curl tool's receive buffer, not libcurl's 16 KB: a sixth of
+	 * the reads, writes and callbacks for the same bytes.  Not under a
+	 * rate limit: libcurl reads many buffers before it looks at the
+	 * rate, so a large one lets a burst through.
 	 */
-	SET(CURLOPT_BUFFERSIZE, RECV_BUFFER);
+	if (rate <= 0)
+		SET(CURLOPT_BUFFERSIZE, RECV_BUFFER);
 	SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 	/* "" rather than NULL: no proxy from the environment either. */
 	SET(CURLOPT_PROXY, o->proxy != NULL ? o->proxy : "");
