@@ -137,10 +137,37 @@ runcurl() {
 		die "curl failed"
 	}
 }
+# CPU seconds (user + system) of the processes this shell waited for, from
+# what times wrote to the file $1 (in this shell: $(times) would not do).
+kids_cpu() {
+	sed -n 2p "$1" | awk '{
+		n = 0
+		for (i = 1; i <= 2; i++) {
+			split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2]
+		}
+		print n }'
+}
+# CPU seconds of airlockd: the master with what it reaped (the sync role)
+# and the roles still running (workers, auth, inspect).
+tree_cpu() {
+	_hz=$(getconf CLK_TCK)
+	{
+		cut -d' ' -f14-17 "/proc/$APID/stat"
+		for _p in $(pgrep -P "$APID"); do
+			cut -d' ' -f14-15 "/proc/$_p/stat" 2>/dev/null
+		done
+	} | awk -v hz="$_hz" '{ for (i = 1; i <= NF; i++) n += $i }
+	    END { printf "%.2f\n", n / hz }'
+}
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 runcurl		# warms the page cache and nginx, not counted
+times >"$T/times0"
 t0=$(now)
 runcurl
 t1=$(now)
+times >"$T/times1"
+k0=$(kids_cpu "$T/times0")
+k1=$(kids_cpu "$T/times1")
 got=$(cat "$T/curl"/*.tar.gz | wc -c | tr -d ' ')
 [ "$got" = "$total" ] || die "curl fetched $got bytes, not $total"
 rm -rf "$T/curl"
@@ -175,48 +202,34 @@ ctl repo create benchmirror --kind cran --upstream "$UPURL" --ca-file "$UPCA" \
 	cat "$T/ctl.out" >&2
 	die "repo create failed"
 }
-snapshot() {
-	ctl --json snapshot list benchmirror 2>/dev/null | python3 -c '
-import json, sys
-try:
-    print(len(json.load(sys.stdin).get("snapshots") or []))
-except Exception:
-    print(0)'
-}
+# The end is read from airlockd's log, a grep every 20 ms: polling sync
+# status through airlockctl and python (a pyenv shim here) would itself
+# take a good share of the cores it measures.  "Fetched": the sync role's
+# line once its last download is verified; "snapshot": the master's once
+# the pass's snapshot is published (every file stored by then).
+logged() { grep -q -e "$1" "$T/airlock.log"; }
+a0=$(tree_cpu)
 t2=$(now)
 ctl sync open --for 30m --reason "bench/sync.sh" >"$T/ctl.out" 2>&1 || {
 	cat "$T/ctl.out" >&2
 	die "sync open failed"
 }
-# Until every file is fetched (files_done = files_total in sync status),
-# then until the snapshot (the pass's end), or a pass that ended without.
-fetched() {
-	ctl --json sync status 2>/dev/null | python3 -c '
-import json, sys
-try:
-    p = json.load(sys.stdin)["progress"]["benchmirror"]
-    if p["state"] in ("incomplete", "publish failed"):
-        print("failed")
-    else:
-        print("yes" if p["files_total"] > 0 and
-            p["files_done"] >= p["files_total"] else "no")
-except Exception:
-    print("no")'
-}
 tf=
-until [ "$(snapshot)" -gt 0 ]; do
-	if [ -z "$tf" ]; then
-		case $(fetched) in
-		yes) tf=$(now) ;;
-		failed)
-			ctl sync status >&2
-			die "the sync pass did not complete" ;;
-		esac
+until logged 'sync benchmirror: pass complete, published snapshot'; do
+	if [ -z "$tf" ] && logged 'benchmirror: [0-9]* of [0-9]* fetched in'; then
+		tf=$(now)
+	fi
+	if logged 'pass of benchmirror is incomplete' ||
+	    logged 'sync benchmirror: publish:'; then
+		ctl sync status >&2
+		die "the sync pass did not complete"
 	fi
 	[ "$(($(date +%s) - ${t2%.*}))" -gt 600 ] && die "no snapshot after 600 s"
 	sleep 0.02
 done
 t3=$(now)
+sleep 0.2	# the sync role's exit, reaped
+a1=$(tree_cpu)
 [ -n "$tf" ] || tf=$t3
 ctl sync status >"$T/status" 2>&1
 ctl sync close >/dev/null 2>&1
@@ -229,20 +242,24 @@ echo "# $(nginx -v 2>&1 | sed 's/^nginx version: //') over HTTPS (TLS, test CA) 
     "$("$AIRLOCKD" -v 2>&1 | head -n 1); $(nproc) core(s), $(uname -sr)"
 echo "# $N packages of $bytes random bytes, $total bytes in all;" \
     "curl --parallel-max $PARALLEL; airlockd with $WORKERS worker(s)"
-echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)" \
+echo "# load average before: $load, after: $(cut -d' ' -f1-3 /proc/loadavg)" \
     "(anything else running skews the figures)"
 sed -n 's/^benchmirror: /# sync status: /p' "$T/status"
 echo
 awk -v total="$total" -v c0="$t0" -v c1="$t1" -v s0="$t2" -v s1="$t3" \
+    -v ccpu="$(echo "$k1 $k0" | awk '{print $1 - $2}')" \
+    -v acpu="$(echo "$a1 $a0" | awk '{print $1 - $2}')" \
     -v sf="$tf" 'BEGIN {
 	c = c1 - c0; s = s1 - s0; f = sf - s0
-	printf "%-34s %9s %9s\n", "client", "seconds", "MB/s"
-	printf "%-34s %9.2f %9.1f\n", "curl --parallel", c, total / c / 1e6
-	printf "%-34s %9.2f %9.1f\n", "airlock sync (open to all fetched)", f,
-	    total / f / 1e6
-	printf "%-34s %9.2f %9.1f\n", "airlock sync (open to snapshot)", s,
-	    total / s / 1e6
-	printf "ratio sync/curl: %.2fx (goal: 0.80x or more)\n", c / s
+	printf "%-34s %9s %9s %9s\n", "client", "seconds", "MB/s", "CPU s"
+	printf "%-34s %9.2f %9.1f %9.2f\n", "curl --parallel", c, total / c / 1e6,
+	    ccpu
+	printf "%-34s %9.2f %9.1f %9s\n", "airlock sync (open to all fetched)",
+	    f, total / f / 1e6, "-"
+	printf "%-34s %9.2f %9.1f %9.2f\n", "airlock sync (open to snapshot)", s,
+	    total / s / 1e6, acpu
+	printf "ratio sync/curl: %.2fx (goal: 0.80x or more); CPU: %.1fx curl\n",
+	    c / s, (ccpu > 0 ? acpu / ccpu : 0)
 }'
 grep -iE 'error|warn' "$T/airlock.log" | grep -v 'audit:' |
     sed 's/^/# airlock log: /'

@@ -746,16 +746,24 @@ job_result(struct conn *c, struct job *j)
 }
 
 /*
- * The whole batch is inspected: blobs placed, one transaction (a
- * savepoint per file, so one failure does not undo the others).
+ * The whole batch is inspected: blobs placed, their directories synced,
+ * one transaction (a savepoint per file, so one failure does not undo
+ * the others) that holds each file's audit record too, so that the
+ * batch costs one commit rather than one per file.
  */
 static void
 commit_batch(struct conn *c)
 {
 	const char *dd = ctl.conf->data_dir;
-	size_t i, placed = 0;
+	struct ingest **placed;
+	size_t i, np = 0;
+	char err[512];
 	struct job *j;
 
+	if ((placed = calloc(c->njobs + 1, sizeof(*placed))) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto refuse;
+	}
 	for (i = 0; i < c->njobs; i++) {
 		j = &c->jobs[i];
 		if (!j->inspected)
@@ -763,10 +771,17 @@ commit_batch(struct conn *c)
 		if (store_place(dd, &j->ig) != 0)
 			j->inspected = 0;
 		else
-			placed++;
+			placed[np++] = &j->ig;
 	}
-	if (placed == 0)
+	if (np == 0) {
+		free(placed);
 		return;
+	}
+	if (store_place_sync(dd, placed, np, err, sizeof(err)) != 0) {
+		free(placed);
+		goto refuse;
+	}
+	free(placed);
 	if (db_begin(ctl.db) != 0)
 		goto fail;
 	for (i = 0; i < c->njobs; i++) {
@@ -777,6 +792,11 @@ commit_batch(struct conn *c)
 		if (store_record(ctl.db, c->repo_id, &j->ig, &j->fields) == 0) {
 			db_exec(ctl.db, "RELEASE job");
 			j->ig.ok = 1;
+			if (j->ig.added)
+				audit_record("upload_package", 0, c->actor,
+				    "%s added %s %s to %s (%s, sha256 %s)",
+				    c->actor, j->ig.package, j->ig.version,
+				    c->repo, j->ig.name, j->ig.sha256);
 		} else
 			db_exec(ctl.db, "ROLLBACK TO job; RELEASE job");
 	}
@@ -784,25 +804,22 @@ commit_batch(struct conn *c)
 		goto fail;
 	for (i = 0; i < c->njobs; i++) {
 		j = &c->jobs[i];
-		if (j->ig.ok && j->ig.added) {
+		if (j->ig.ok && j->ig.added)
 			log_info("add %s: %s %s (%s)", c->repo, j->ig.package,
 			    j->ig.version, j->ig.sha256);
-			audit_record("upload_package", 0, c->actor,
-			    "%s added %s %s to %s (%s, sha256 %s)", c->actor,
-			    j->ig.package, j->ig.version, c->repo, j->ig.name,
-			    j->ig.sha256);
-		}
 	}
 	return;
 fail:
+	snprintf(err, sizeof(err), "cannot record it: %s",
+	    sqlite3_errmsg(ctl.db));
 	db_rollback(ctl.db);
+refuse:
 	for (i = 0; i < c->njobs; i++) {
 		j = &c->jobs[i];
 		if (!j->inspected)
 			continue;
 		j->ig.ok = 0;
-		snprintf(j->ig.error, sizeof(j->ig.error), "cannot record it: "
-		    "%s", sqlite3_errmsg(ctl.db));
+		snprintf(j->ig.error, sizeof(j->ig.error), "%s", err);
 	}
 }
 
@@ -861,6 +878,15 @@ copier(void *arg)
 		    &j->ig);
 		close(j->src);
 		j->src = -1;
+	}
+	/* Durable before the inspector sees them: one sweep at the end. */
+	for (i = 0; i < c->njobs; i++) {
+		struct job *j = &c->jobs[i];
+
+		if (j->fd != -1 && store_receive_sync(j->fd, &j->ig) != 0) {
+			close(j->fd);
+			j->fd = -1;
+		}
 	}
 	pthread_mutex_lock(&ctl.lock);
 	c->copied = 1;

@@ -131,12 +131,11 @@ store_receive(const char *data_dir, int fd, uint64_t max, struct ingest *ig)
 			goto fail;
 		}
 	}
-	/* Durable before it can be named anywhere (off the master's loop). */
-	if (fsync(out) == -1) {
-		snprintf(ig->error, sizeof(ig->error), "fsync %.300s: %s",
-		    ig->tmp, strerror(errno));
-		goto fail;
-	}
+	/*
+	 * Not durable yet: store_receive_sync follows for the batch.  Its
+	 * writeback starts now, so that the batch's fsyncs find it done.
+	 */
+	(void)sync_file_range(out, 0, 0, SYNC_FILE_RANGE_WRITE);
 	EVP_DigestFinal_ex(sha, dig, &dlen);
 	hex(dig, dlen, ig->sha256);
 	EVP_DigestFinal_ex(md5, dig, &dlen);
@@ -160,6 +159,19 @@ fail:
 	EVP_MD_CTX_free(md5);
 	store_discard(ig);
 	return -1;
+}
+
+int
+store_receive_sync(int fd, struct ingest *ig)
+{
+	/* fd is read-only: fsync flushes the inode whatever the mode. */
+	if (fsync(fd) == -1) {
+		snprintf(ig->error, sizeof(ig->error), "fsync %.300s: %s",
+		    ig->tmp, strerror(errno));
+		store_discard(ig);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -195,11 +207,36 @@ store_place(const char *data_dir, struct ingest *ig)
 		return -1;
 	}
 	ig->tmp[0] = '\0';
-	/* The rename is durable before any row names the blob. */
-	if (fsync_dir(dir) != 0) {
-		snprintf(ig->error, sizeof(ig->error), "fsync %.300s: %s", dir,
-		    strerror(errno));
-		return -1;
+	return 0;
+}
+
+int
+store_place_sync(const char *data_dir, struct ingest *const *igs, size_t n,
+    char *err, size_t errlen)
+{
+	unsigned char seen[256];
+	char dir[PATH_MAX];
+	unsigned v;
+	size_t i;
+
+	/*
+	 * One fsync per fan-out directory, not per file: the first commits
+	 * the journal with every rename of the batch in it, and the others
+	 * mostly find theirs committed.  A blob that was there already is
+	 * counted too, as a batch that failed here may have left it.
+	 */
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++) {
+		if (sscanf(igs[i]->sha256, "%2x", &v) != 1 || seen[v & 255])
+			continue;
+		seen[v & 255] = 1;
+		snprintf(dir, sizeof(dir), "%s/store/blobs/sha256/%.2s",
+		    data_dir, igs[i]->sha256);
+		if (fsync_dir(dir) != 0) {
+			errf(err, errlen, "fsync %.300s: %s", dir,
+			    strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }

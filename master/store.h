@@ -34,23 +34,32 @@ struct ingest {
 int store_init(const char *data_dir);
 /*
  * Copies the regular file fd (any offset; read with pread) into a new
- * file under DATA_DIR/ingest, hashing it and making it durable, refusing
- * more than max bytes.
+ * file under DATA_DIR/ingest, hashing it, refusing more than max bytes.
  * Returns a read-only fd of the copy for the inspector, or -1 with
- * ig->error set (nothing is left behind).
+ * ig->error set (nothing is left behind).  The copy is not durable yet:
+ * store_receive_sync on that fd makes it so, and must come before
+ * store_place.  A batch copies all its files first and then syncs them,
+ * so that their writeback and journal commits overlap instead of one
+ * file waiting for the disk before the next is read.
  */
 int store_receive(const char *data_dir, int fd, uint64_t max,
     struct ingest *ig);
+/* fsync of the copy; -1 with ig->error set and the copy removed. */
+int store_receive_sync(int fd, struct ingest *ig);
 /*
- * An inspected batch becomes part of the store in two steps, so that a
- * batch costs one transaction, not one per file: store_place moves each
- * (already fsync'd) copy to its blob path and fsyncs that directory, or
- * drops the copy when the blob exists; store_record (inside the caller's
- * transaction) records the version with its DESCRIPTION fields.  A blob
- * without a row, after a crash between the steps, harms nothing: it is
+ * An inspected batch becomes part of the store in three steps, so that a
+ * batch costs one transaction and few fsyncs, not some per file:
+ * store_place moves each (already durable) copy to its blob path, or
+ * drops the copy when the blob exists; store_place_sync fsyncs the
+ * fan-out directories of the batch's blobs, so that every rename is
+ * durable; only then does store_record (inside the caller's transaction)
+ * record each version with its DESCRIPTION fields.  A blob without a
+ * row, after a crash between the steps, harms nothing: it is
  * content-addressed.
  */
 int store_place(const char *data_dir, struct ingest *ig);
+int store_place_sync(const char *data_dir, struct ingest *const *igs,
+    size_t n, char *err, size_t errlen);
 /*
  * A version already there with the same bytes is not an error
  * (ig->added = 0); with other bytes it is (versions are immutable).

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,13 @@ files_taken(void *arg, json_t *answer)
 	struct buf b;
 	size_t i;
 
-	(void)arg;
+	/*
+	 * A batch of a sync process killed since (its window closed) is
+	 * stored all the same, but neither its answer nor its errors are
+	 * for the pass of the next one.
+	 */
+	if ((pid_t)(intptr_t)arg != W.pid)
+		return;
 	json_array_foreach(results, i, r)
 		if (!json_is_true(json_object_get(r, "ok")) && p != NULL)
 			json_array_append_new(p->errors, json_pack("{s:s, s:s}",
@@ -194,7 +201,7 @@ window_sync_msg(struct ipc_msg *msg)
 			if (buf_get_str(&msg->payload, &names[i], 255) != 0)
 				goto out;
 		if (control_ingest(repo, "sync (window)", msg->fds, names,
-		    (int)n, files_taken, NULL) != 0)
+		    (int)n, files_taken, (void *)(intptr_t)W.pid) != 0)
 			goto out;
 		r = 0;
 		break;
@@ -258,8 +265,8 @@ window_sync_msg(struct ipc_msg *msg)
 		audit_record("publish_snapshot", 0, "sync (window)", "sync "
 		    "published snapshot %lld of %s (%u packages, %u archived)",
 		    (long long)pr.id, repo, pr.packages, pr.archived);
-		log_info("sync %s: pass complete, published snapshot %lld",
-		    repo, (long long)pr.id);
+		log_info("sync %s: pass complete, published snapshot %lld "
+		    "(%.0f ms)", repo, (long long)pr.id, pr.seconds * 1000);
 		break;
 	default:
 		break;

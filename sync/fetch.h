@@ -19,6 +19,8 @@
 #define FETCH_MAX_PARALLEL	64
 #define FETCH_MAX_FILE		(4LL * 1024 * 1024 * 1024)	/* bytes */
 
+struct fetch_item;
+
 struct fetch_opts {
 	const char *ca_file;		/* CA bundle (PEM); NULL: system's */
 	const char *proxy;		/* "http://host:port" or NULL: none */
@@ -56,6 +58,15 @@ struct fetch_opts {
 	 */
 	void (*tick)(void *arg);
 	void *tick_arg;
+	/*
+	 * Called from fetch_run as each item becomes ok (its name complete
+	 * and verified), outside libcurl's callbacks, so that the caller can
+	 * pass it on while the other transfers go on; NULL: not called.
+	 * The item must not be changed; the call may block (the transfers
+	 * then wait, which is how a slower consumer holds them back).
+	 */
+	void (*file_done)(void *arg, const struct fetch_item *it);
+	void *file_done_arg;
 };
 
 struct fetch_item {

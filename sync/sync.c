@@ -3,9 +3,12 @@
  * killed when it ends.  For each mirror in its job it fetches the
  * upstream index, works out what the mirror lacks, downloads it into the
  * quarantine (its chroot) with the checks of sync/fetch.c, and hands
- * each verified file to the master as an fd; the master inspects and
- * stores it as airlockctl add would, and publishes after a complete
- * pass.  An interrupted pass leaves .part files here to resume.
+ * the verified files to the master as fds, a batch at a time as they
+ * complete, while the other downloads go on; the master inspects and
+ * stores them as airlockctl add would, and publishes after a complete
+ * pass only.  An interrupted pass leaves .part files here to resume,
+ * and what the master took already is in the store, unpublished: the
+ * next pass does not fetch it again.
  */
 #include "config.h"
 
@@ -29,9 +32,12 @@
 #include "sandbox.h"
 #include "sync.h"
 #include "upstream.h"
+#include "util.h"
 
 #define INDEX_MAX (64u << 20)
 #define BATCH 16		/* files per SYNC_FILES */
+#define AHEAD 4			/* SYNC_FILES the master has not answered */
+#define BATCH_WAIT_MS 1000	/* a batch short of BATCH goes after this */
 
 struct mirror {
 	char name[80];
@@ -46,6 +52,21 @@ static struct ipc_chan ch;
 static struct mirror *mirrors;
 static size_t nmirrors;
 static const char *current;	/* the mirror of the progress messages */
+
+/* The verified files on their way to the master. */
+static struct {
+	const struct mirror *m;
+	int dirfd;
+	int fds[BATCH];
+	const char *names[BATCH];	/* the items' (they outlive a batch) */
+	int nb;
+	int64_t since;		/* mono_ms() of the batch's first file */
+	int ahead;		/* batches sent and not answered yet */
+	int taken;		/* files the master stored */
+} ho = { .dirfd = -1 };
+
+static void take_ack(struct ipc_msg *msg);
+static void ho_flush(void);
 
 static void
 say(enum ipc_type type, struct buf *b)
@@ -90,6 +111,8 @@ pings(void)
 				fatal("cannot answer PING");
 		} else if (msg.type == IPC_SHUTDOWN)
 			exit(0);
+		else if (msg.type == IPC_SYNC_ACK && ho.ahead > 0)
+			take_ack(&msg);
 		else
 			fatal("unexpected %s", ipc_type_name(msg.type));
 	}
@@ -112,6 +135,9 @@ progress(void *arg, long long done, long long total, size_t fdone,
 
 	(void)arg;
 	pings();
+	/* While a large file downloads, the small ones done need not wait. */
+	if (ho.nb > 0 && mono_ms() - ho.since >= BATCH_WAIT_MS)
+		ho_flush();
 	buf_init(&b, 256);
 	buf_put_str(&b, current);
 	buf_put_u64(&b, (uint64_t)done);
@@ -165,16 +191,41 @@ has(const struct mirror *m, const char *file)
 	    sizeof(*m->sorted), cmp_str) != NULL;
 }
 
-/* Waits for the master's answer to a batch: how many it took. */
-static int
+/*
+ * The master's answer to a batch: what it stored counts, and the files
+ * leave the quarantine (the store has its own copy now, or refused it
+ * and said why).  Answers may come in another order than the batches:
+ * each names its files.
+ */
+static void
+take_ack(struct ipc_msg *msg)
+{
+	json_error_t jerr;
+	json_t *a, *r;
+	const char *f;
+	char *text = NULL;
+	size_t i;
+
+	if (buf_get_str(&msg->payload, &text, IPC_MAX_PAYLOAD) != 0 ||
+	    (a = json_loads(text, 0, &jerr)) == NULL)
+		fatal("malformed SYNC_ACK");
+	json_array_foreach(json_object_get(a, "results"), i, r) {
+		ho.taken += json_is_true(json_object_get(r, "ok"));
+		f = json_string_value(json_object_get(r, "file"));
+		if (f != NULL && *f != '\0' && strchr(f, '/') == NULL &&
+		    strcmp(f, ".") != 0 && strcmp(f, "..") != 0)
+			unlinkat(ho.dirfd, f, 0);
+	}
+	json_decref(a);
+	free(text);
+	ho.ahead--;
+}
+
+/* Waits for the master's answer to one of the batches it has. */
+static void
 wait_ack(void)
 {
 	struct ipc_msg msg;
-	json_error_t jerr;
-	json_t *a, *r;
-	char *text = NULL;
-	size_t i;
-	int taken = 0;
 
 	for (;;) {
 		if (ipc_recv(&ch, &msg, 1) != 1)
@@ -189,55 +240,67 @@ wait_ack(void)
 		else
 			fatal("unexpected %s", ipc_type_name(msg.type));
 	}
-	if (buf_get_str(&msg.payload, &text, IPC_MAX_PAYLOAD) != 0 ||
-	    (a = json_loads(text, 0, &jerr)) == NULL)
-		fatal("malformed SYNC_ACK");
-	json_array_foreach(json_object_get(a, "results"), i, r)
-		taken += json_is_true(json_object_get(r, "ok"));
-	json_decref(a);
-	free(text);
-	return taken;
+	take_ack(&msg);
 }
 
-/* Hands the verified files to the master, a batch at a time. */
-static int
-hand_over(const struct mirror *m, int dirfd, struct fetch_item *it, size_t n)
+/*
+ * Sends the batch gathered so far.  At most AHEAD wait for the master:
+ * past that the downloads wait too, rather than the quarantine filling
+ * faster than the store takes it.
+ */
+static void
+ho_flush(void)
 {
-	int fds[BATCH], nb, taken = 0;
-	const char *names[BATCH];
 	struct buf b;
-	size_t i = 0, k;
+	int k;
 
-	while (i < n) {
-		for (nb = 0; i < n && nb < BATCH; i++) {
-			if (!it[i].ok)
-				continue;
-			if ((fds[nb] = openat(dirfd, it[i].name, O_RDONLY |
-			    O_CLOEXEC | O_NOFOLLOW)) == -1) {
-				report(m->name, it[i].name, "cannot reopen it: "
-				    "%s", strerror(errno));
-				continue;
-			}
-			names[nb++] = it[i].name;
-		}
-		if (nb == 0)
-			continue;
+	if (ho.nb > 0) {
 		buf_init(&b, IPC_MAX_PAYLOAD);
-		buf_put_str(&b, m->name);
-		buf_put_u32(&b, (uint32_t)nb);
-		for (k = 0; k < (size_t)nb; k++)
-			buf_put_str(&b, names[k]);
-		if (ipc_send_wait(&ch, IPC_SYNC_FILES, &b, fds, nb) != 0)
+		buf_put_str(&b, ho.m->name);
+		buf_put_u32(&b, (uint32_t)ho.nb);
+		for (k = 0; k < ho.nb; k++)
+			buf_put_str(&b, ho.names[k]);
+		if (ipc_send_wait(&ch, IPC_SYNC_FILES, &b, ho.fds, ho.nb) != 0)
 			fatal("lost the master: %s", strerror(errno));
 		buf_release(&b);
-		for (k = 0; k < (size_t)nb; k++)
-			close(fds[k]);
-		taken += wait_ack();
-		/* The store has its own copy now (or refused it: reported). */
-		for (k = 0; k < (size_t)nb; k++)
-			unlinkat(dirfd, names[k], 0);
+		for (k = 0; k < ho.nb; k++)
+			close(ho.fds[k]);
+		ho.nb = 0;
+		ho.ahead++;
 	}
-	return taken;
+	while (ho.ahead >= AHEAD)
+		wait_ack();
+}
+
+/* fetch_run's file_done: a verified file joins the next batch. */
+static void
+ho_add(void *arg, const struct fetch_item *it)
+{
+	int fd;
+
+	(void)arg;
+	if ((fd = openat(ho.dirfd, it->name, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1) {
+		report(ho.m->name, it->name, "cannot reopen it: %s",
+		    strerror(errno));
+		return;
+	}
+	if (ho.nb == 0)
+		ho.since = mono_ms();
+	ho.fds[ho.nb] = fd;
+	ho.names[ho.nb++] = it->name;
+	if (ho.nb == BATCH)
+		ho_flush();
+}
+
+/* The rest of the pass's files, and every answer: how many were taken. */
+static int
+ho_finish(void)
+{
+	ho_flush();
+	while (ho.ahead > 0)
+		wait_ack();
+	return ho.taken;
 }
 
 /* One mirror's pass: 1 when complete (every file fetched and taken). */
@@ -252,6 +315,7 @@ pass(struct mirror *m)
 	size_t n = 0, i, ok = 0;
 	char **names = NULL;
 	int dirfd, r, complete = 0, taken;
+	int64_t t0 = mono_ms(), t1, t2;
 	volatile int stop = 0;
 
 	current = m->name;
@@ -261,6 +325,7 @@ pass(struct mirror *m)
 	o.no_fsync = 1;
 	/* The index may take longer than the master's liveness deadline. */
 	o.tick = tick_pings;
+	o.file_done = ho_add;
 	if (m->ca_pem != NULL) {
 		o.ca_pem = m->ca_pem;
 		o.ca_pem_len = strlen(m->ca_pem);
@@ -272,6 +337,9 @@ pass(struct mirror *m)
 	}
 	if ((dirfd = open(m->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return 0;
+	ho.m = m;
+	ho.dirfd = dirfd;
+	ho.nb = ho.ahead = ho.taken = 0;
 	buf_init(&gz, INDEX_MAX);
 	buf_init(&txt, INDEX_MAX + 1);
 	snprintf(url, sizeof(url), "%s/src/contrib/PACKAGES.gz", m->upstream);
@@ -296,8 +364,11 @@ pass(struct mirror *m)
 		/* The mirror keeps plain file names; Path is upstream's. */
 		snprintf(url, sizeof(url), "%s_%s.tar.gz", ix.v[i].package,
 		    ix.v[i].version);
-		if (has(m, url))
+		if (has(m, url)) {
+			/* Taken by a pass cut short before it heard so. */
+			unlinkat(dirfd, url, 0);
 			continue;
+		}
 		names[n] = strdup(url);
 		snprintf(url, sizeof(url), "%s/src/contrib/%s", m->upstream,
 		    file);
@@ -309,7 +380,9 @@ pass(struct mirror *m)
 		items[n].expect_sha256 = ix.v[i].sha256;
 		n++;
 	}
-	log_info("%s: %zu package(s) upstream, %zu to fetch", m->name, ix.n, n);
+	t1 = mono_ms();
+	log_info("%s: %zu package(s) upstream, %zu to fetch (index: %lld ms)",
+	    m->name, ix.n, n, (long long)(t1 - t0));
 	progress(NULL, 0, 0, 0, n);
 	r = n ? fetch_run(&o, items, n, progress, NULL, &stop, err,
 	    sizeof(err)) : 0;
@@ -323,10 +396,18 @@ pass(struct mirror *m)
 		else
 			report(m->name, items[i].name, "%s", items[i].error);
 	}
-	taken = hand_over(m, dirfd, items, n);
+	t2 = mono_ms();
+	log_info("%s: %zu of %zu fetched in %lld ms", m->name, ok, n,
+	    (long long)(t2 - t1));
+	taken = ho_finish();
 	complete = ok == n && (size_t)taken == ok;
-	log_info("%s: %zu of %zu fetched, %d taken", m->name, ok, n, taken);
+	log_info("%s: %d taken by the master, the last %lld ms after the "
+	    "downloads", m->name, taken, (long long)(mono_ms() - t2));
 out:
+	/* Nothing is handed over after the items' names are freed. */
+	if (ho.nb > 0 || ho.ahead > 0)
+		ho_finish();
+	ho.dirfd = -1;
 	for (i = 0; i < n; i++) {
 		free((char *)(uintptr_t)items[i].url);
 		free(names[i]);

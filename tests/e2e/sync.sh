@@ -3,8 +3,10 @@
 # window's sync pass downloads what the mirror lacks, the master ingests
 # it and publishes a snapshot, and the sync process exits; real R installs
 # a three-deep Imports chain from the mirror with the upstream down; a
-# pass cut short by closing its window publishes nothing, leaves a .part
-# and resumes it with a Range request in the next window; a file whose
+# pass cut short by closing its window publishes nothing, though the files
+# it had handed over are in the store already, leaves a .part and resumes
+# it with a Range request in the next window, which does not fetch the
+# stored files again and publishes them all; a file whose
 # bytes do not match the index's MD5sum is reported, not stored, and its
 # pass publishes nothing.
 NAME=sync
@@ -133,8 +135,19 @@ head -c 40000000 /dev/urandom >"$T/big/bigpkg/inst/blob"
 tar -C "$T/big" -czf "$C/bigpkg_1.0.tar.gz" bigpkg
 chmod 644 "$C/bigpkg_1.0.tar.gz"
 rm -rf "$T/big"
+# Small ones beside it: more than a batch (16), all done long before it.
+i=1
+while [ "$i" -le 20 ]; do
+	mkpkg "$C" "$(printf 'earlypkg%02d' "$i")" 1.0 || nok "mkpkg earlypkg$i"
+	i=$((i + 1))
+done
 upstream_index "$T/up"
 check "bigpkg (40 MB) in the upstream's index" grep -q '^Package: bigpkg' "$C/PACKAGES"
+# How many of the earlypkg versions the mirror holds (published or not).
+early_stored() {
+	ctl package list cranmirror 2>/dev/null | grep -c '^earlypkg'
+}
+early_all_stored() { test "$(early_stored)" -eq 20; }
 UP_RATE=2m
 upstream_start "$T/up"
 UP_RATE=
@@ -143,12 +156,20 @@ check "the slow download of bigpkg starts (a .part in the quarantine)" wait_for 
 sleep 1
 b=$(progress 'p.get("bytes_done", 0)')
 check "sync status --json: bytes_done > 0 ($b, .part $(part_size) bytes)" test "${b:-0}" -gt 0
+checkl "the 20 small packages are handed over and stored while bigpkg downloads" \
+    wait_for 10 early_all_stored
+# The sync role hears of it at its next look at the master (< 0.3 s).
+check "…and leave the quarantine" wait_for 3 sh -c \
+    "! find '$T/data/quarantine/cranmirror' -name 'earlypkg*' | grep -q ."
 ctl sync close >"$T/out" 2>&1
 check "sync close in the middle of the pass" grep -q "closed window 2" "$T/out"
 check "…kills the sync process" wait_for 5 no_sync
 sleep 0.5
 check "no snapshot published for the cut pass (latest still $S1)" test "$(snap_latest)" = "$S1"
 check "bigpkg is not in the mirror's PACKAGES" sh -c "! curl -s '$M/PACKAGES' | grep -q '^Package: bigpkg'"
+check "…nor are the stored small ones" sh -c "! curl -s '$M/PACKAGES' | grep -q '^Package: earlypkg'"
+check "…nor is anything of them served" test \
+    "$(curl -s -o /dev/null -w '%{http_code}' "$M/earlypkg01_1.0.tar.gz")" = 404
 P1=$(part_size)
 check "a .part stays under quarantine/cranmirror ($P1 bytes)" sh -c \
     "find '$T/data/quarantine/cranmirror' -name '*.part' | grep -q . && test '$P1' -gt 0 && test '$P1' -lt 40000000"
@@ -167,6 +188,12 @@ grep bigpkg "$T/nginx/access.log" | sed 's/^/# upstream: /'
 check "the download was resumed: a Range request for bigpkg" \
     grep -Eq 'GET /src/contrib/bigpkg_1\.0\.tar\.gz HTTP/[0-9.]+" 206 .*range="bytes=[1-9][0-9]*-' "$T/nginx/access.log"
 check "the .part is gone" sh -c "! find '$T/data/quarantine/cranmirror' -name 'bigpkg*.part' | grep -q ."
+check "the stored small packages are in the new snapshot's PACKAGES" test \
+    "$(curl -s "$M/PACKAGES" | grep -c '^Package: earlypkg')" = 20
+check "…and served with the upstream's bytes" test \
+    "$(curl -s "$M/earlypkg07_1.0.tar.gz" | sha256sum)" = "$(sha256sum <"$C/earlypkg07_1.0.tar.gz")"
+check "…and were not fetched again: one GET each in nginx's log" test \
+    "$(grep -c 'GET /src/contrib/earlypkg[0-9]*_1\.0\.tar\.gz' "$T/nginx/access.log")" = 20
 check "the pass ends and the sync process exits" wait_for 10 no_sync
 ctl sync close >/dev/null 2>&1
 

@@ -419,6 +419,67 @@ test_parallel(void)
 	CHECK(it[4].ok && it[4].bytes == 0);
 }
 
+struct seen {
+	int calls, whole;	/* called, and the file was complete then */
+	const struct fetch_item *first;
+	size_t n;
+};
+
+static void
+on_file(void *arg, const struct fetch_item *it)
+{
+	struct seen *s = arg;
+	size_t i;
+
+	s->calls++;
+	for (i = 0; i < s->n; i++)
+		if (it == &s->first[i] && it->ok &&
+		    holds(files[i].name, &files[i]) &&
+		    !exists(files[i].name, ".part"))
+			s->whole++;
+}
+
+/*
+ * file_done: once per item that ends ok, with its file complete and
+ * verified by then; not for one that fails.  A fresh download is
+ * verified from the digests taken as it was written; one of them wrong
+ * is caught all the same.
+ */
+static void
+test_file_done(void)
+{
+	static const char zero_md5[] = "00000000000000000000000000000000";
+	struct fetch_item it[NFILES];
+	struct fetch_opts o;
+	struct seen s;
+	size_t i;
+
+	clean_q();
+	opts(&o);
+	memset(&s, 0, sizeof(s));
+	o.file_done = on_file;
+	o.file_done_arg = &s;
+	for (i = 0; i < NFILES; i++)
+		item(&it[i], (int)i, files[i].name, &files[i]);
+	it[5].expect_md5 = zero_md5;
+	s.first = it;
+	s.n = NFILES;
+	CHECK(fetch_run(&o, it, NFILES, NULL, NULL, NULL, err,
+	    sizeof(err)) == 1);
+	CHECK(s.calls == NFILES - 1 && s.whole == NFILES - 1);
+	CHECK(!it[5].ok && strstr(it[5].error, "MD5 mismatch") != NULL);
+	CHECK(!exists(files[5].name, "") && !exists(files[5].name, ".part"));
+	/* Names already there are verified and passed on too. */
+	memset(&s, 0, sizeof(s));
+	s.first = it;
+	s.n = NFILES;
+	it[5].expect_md5 = files[5].md5;
+	CHECK(fetch_run(&o, it, NFILES, NULL, NULL, NULL, err,
+	    sizeof(err)) == 0);
+	CHECK(s.calls == NFILES && s.whole == NFILES);
+	CHECK(it[4].bytes == 0 && it[5].bytes == (long long)files[5].size);
+}
+
 /* Nothing named name, nor its .part, and the error says want. */
 static int
 failed(const struct fetch_item *it, const char *want)
@@ -874,6 +935,7 @@ main(void)
 		return 1;
 	}
 	RUN(test_parallel);
+	RUN(test_file_done);
 	RUN(test_failures);
 	RUN(test_resume);
 	RUN(test_retry);
