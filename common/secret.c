@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,12 @@ out:
 		free(pt);
 	}
 	return r;
+}
+
+void
+secret_aad(const char *repo, const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "airlock sync secret: %s/%s", repo, name);
 }
 
 void

@@ -32,6 +32,12 @@ char *secret_seal(const uint8_t key[SECRET_KEY_LEN], const char *aad,
 int secret_open(const uint8_t key[SECRET_KEY_LEN], const char *aad,
     const char *sealed, char **out, size_t *outlen);
 
+/*
+ * The associated data that binds a mirror's sealed setting to the mirror
+ * and the setting: "airlock sync secret: REPO/NAME" into out.
+ */
+void secret_aad(const char *repo, const char *name, char *out, size_t n);
+
 /* Wipes and frees a plaintext from secret_open; NULL ok. */
 void secret_free(char *p);
 

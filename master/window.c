@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #include "db.h"
 #include "log.h"
 #include "util.h"
+#include "secret.h"
+#include "syncopt.h"
 #include "window.h"
 
 #define SCHEDULE_BY "schedule"
@@ -65,19 +69,26 @@ passes_reset(void)
 	W.npasses = 0;
 }
 
-/* What this window mirrors: every cran repository with an upstream. */
+/*
+ * What this window mirrors: every cran repository with an upstream, its
+ * settings, and its sealed credentials with the key that opens them (the
+ * master never opens them; the sync role does, and wipes the key).
+ */
 void
 window_sync_ready(void)
 {
 	sqlite3_stmt *st, *fs;
-	json_t *repos = json_array(), *job;
+	json_t *repos = json_array(), *job, *opts, *sec;
+	uint8_t key[SECRET_KEY_LEN];
+	char keyhex[2 * SECRET_KEY_LEN + 1], err[512];
+	int r = 0, sealed = 0;
 	struct buf b, h;
 	char *text;
-	int r = 0;
 
 	passes_reset();
-	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca FROM "
-	    "repos WHERE kind = 'cran' AND upstream IS NOT NULL ORDER BY name");
+	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca, "
+	    "sync_options, sync_secret FROM repos WHERE kind = 'cran' AND "
+	    "upstream IS NOT NULL ORDER BY name");
 	fs = db_prepare(W.db, "SELECT file FROM versions WHERE repo_id = ?");
 	if (st == NULL || fs == NULL) {
 		sqlite3_finalize(st);
@@ -86,6 +97,7 @@ window_sync_ready(void)
 		return;
 	}
 	buf_init(&b, IPC_MAX_PAYLOAD);
+	buf_set_wipe(&b);	/* the job carries the key */
 	buf_init(&h, IPC_MAX_PAYLOAD);
 	while (sqlite3_step(st) == SQLITE_ROW && W.npasses < MAX_MIRRORS) {
 		struct pass *p = &W.passes[W.npasses++];
@@ -94,18 +106,41 @@ window_sync_ready(void)
 		    sqlite3_column_text(st, 1));
 		p->state = "waiting";
 		p->errors = json_array();
-		json_array_append_new(repos, json_pack("{s:s, s:s, s:s?}",
-		    "name", p->repo, "upstream", sqlite3_column_text(st, 2),
-		    "ca_pem", sqlite3_column_text(st, 3)));
+		opts = syncopt_parse((const char *)sqlite3_column_text(st, 4),
+		    (size_t)sqlite3_column_bytes(st, 4));
+		sec = syncopt_parse((const char *)sqlite3_column_blob(st, 5),
+		    (size_t)sqlite3_column_bytes(st, 5));
+		sealed |= json_object_size(sec) > 0;
+		json_array_append_new(repos, json_pack("{s:s, s:s, s:s?, s:o, "
+		    "s:o}", "name", p->repo, "upstream",
+		    sqlite3_column_text(st, 2), "ca_pem",
+		    sqlite3_column_text(st, 3), "options", opts, "secret",
+		    sec));
 	}
 	sqlite3_finalize(st);
 	job = json_pack("{s:o}", "repos", repos);
+	if (sealed && syncopt_key(W.conf->data_dir, 0, key, err,
+	    sizeof(err)) != 0)
+		log_error("sync: mirrors have credentials, but the key to "
+		    "open them is not there: %s", err);
+	else if (sealed) {
+		secret_hex(key, sizeof(key), keyhex);
+		OPENSSL_cleanse(key, sizeof(key));
+		json_object_set_new(job, "key", json_string(keyhex));
+		OPENSSL_cleanse(keyhex, sizeof(keyhex));
+	}
 	text = json_dumps(job, JSON_COMPACT);
+	if (json_object_get(job, "key") != NULL)
+		OPENSSL_cleanse((char *)(uintptr_t)json_string_value(
+		    json_object_get(job, "key")), 2 * SECRET_KEY_LEN);
 	json_decref(job);
 	if (text == NULL || buf_put(&b, text, strlen(text)) != 0 ||
 	    W.ops->send(IPC_SYNC_JOB, &b) != 0)
 		r = -1;
+	if (text != NULL)
+		OPENSSL_cleanse(text, strlen(text));
 	free(text);
+	OPENSSL_cleanse(b.data, b.len);
 	/* What each mirror holds already, in pieces. */
 	for (size_t i = 0; r == 0 && i < W.npasses; i++) {
 		int64_t id = db_repo_id(W.db, W.passes[i].repo, NULL, 0);
