@@ -134,8 +134,8 @@ static const char *const migrations[] = {
 	 * types...), and its upstream and proxy credentials, encrypted
 	 * with the server's sync key; neither is ever shown as stored.
 	 */
-	"ALTER TABLE repos ADD COLUMN sync_options TEXT;"
-	"ALTER TABLE repos ADD COLUMN sync_secret BLOB;",
+	("ALTER TABLE repos ADD COLUMN sync_options TEXT;"
+	"ALTER TABLE repos ADD COLUMN sync_secret BLOB;"),
 };
 
 int
