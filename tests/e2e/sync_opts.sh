@@ -7,6 +7,8 @@
 # one connection in nginx's log; --max-rate makes the pass take at least
 # size/rate.  repo edit changes and clears each setting, refuses a bad
 # value or a local repository with nothing changed, and is audited.
+# Sealed values copied to another mirror's row do not open there, and a
+# sync key that is not root's 0600 is refused.
 # Afterwards no password, and no line of the client key, is in store.db,
 # the daemon's log, the audit trail, repo list --json, or the sync
 # process's argv and environment; the sync key is 0600 root in a 0700
@@ -302,7 +304,36 @@ check "audit: repo edit recorded, without secrets" sh -c \
     "grep -q ',edit_repository,.*edited repository $R: credentials set' '$T/audit' &&
     grep -q ',edit_repository,.*proxy credentials removed' '$T/audit'"
 
-# 9. No secret anywhere it must not be.
+# 9. A sealed value moved to another mirror does not open there; a key
+# file that is not root's 0600 is refused.
+ctl repo create moved --kind cran --upstream "$UPURL" --ca-file "$UPCA" >/dev/null 2>&1
+python3 -c "
+import sqlite3
+db = sqlite3.connect('$T/data/store.db', timeout=10)
+db.execute(\"UPDATE repos SET sync_secret = (SELECT sync_secret FROM repos WHERE name = '$R') WHERE name = 'moved'\")
+db.commit()"
+ctl repo list >"$T/out" 2>&1
+check "repo list: moved now claims credentials (its row has opts's sealed values)" \
+    grep -q '^moved: .*credentials: set' "$T/out"
+window "moved credentials"
+sed 's/^/# /' "$T/status"
+ctl --json package list moved >"$T/out" 2>&1
+check "the moved values do not open: reported for moved's index, nothing fetched" sh -c \
+    "grep -q 'the pass of moved is incomplete' '$T/log' &&
+    sed -n '/^moved:/,/^[a-z]/p' '$T/status' | grep -q 'cannot open the stored' &&
+    grep -q '\"packages\": \\[\\]' '$T/out'"
+check "…while opts's own pass is complete" sh -c "echo '$(pass_of)' | grep -q 'is complete'"
+ctl repo edit moved --no-credentials --no-client-cert >/dev/null 2>&1
+chmod 644 "$T/data/keys/sync.key"
+ctl repo edit $R --credentials-file "$T/creds.right" >"$T/out" 2>&1
+check "a sync key of mode 0644 is refused by repo edit" grep -q "must be a 32-byte file owned by root, mode 0600" "$T/out"
+window "key with a bad mode"
+sed 's/^/# /' "$T/status"
+check "…and in a window the mirror says it has credentials but no key" \
+    grep -q "master sent no key" "$T/status"
+chmod 600 "$T/data/keys/sync.key"
+
+# 10. No secret anywhere it must not be.
 ctl --json repo list >"$T/list.json"
 ls "$T/data"/store.db* | sed 's/^/# /'
 check "no password and no line of the client key anywhere under the data directory (store.db, its WAL ...)" \
