@@ -381,8 +381,8 @@ open_secret(struct mirror *m, json_t *sealed, const char *name,
 	secret_aad(m->name, name, aad, sizeof(aad));
 	if (secret_open(key, aad, s, out, &n) != 0)
 		snprintf(m->secret_error, sizeof(m->secret_error), "cannot "
-		    "open the stored %s: the sync key is not the one it was "
-		    "sealed with, or it was changed; set it again with "
+		    "open the stored %s: sealed with another sync key, for "
+		    "another mirror, or altered; set it again with "
 		    "airlockctl repo edit", name);
 }
 
