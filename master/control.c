@@ -463,7 +463,7 @@ cmd_repo_edit(struct conn *c, json_t *req)
 	json_t *opts = NULL, *secrets = NULL;
 	sqlite3_stmt *st = NULL;
 	const char *name;
-	char kind[16], err[1100];
+	char kind[16], err[512];
 	struct buf what;
 	int64_t id;
 	int https;
@@ -512,9 +512,10 @@ cmd_repo_edit(struct conn *c, json_t *req)
 	    (size_t)sqlite3_column_bytes(st, 0));
 	secrets = syncopt_parse((const char *)sqlite3_column_blob(st, 1),
 	    (size_t)sqlite3_column_bytes(st, 1));
-	snprintf(err, sizeof(err), "%s", upstream ? upstream :
-	    sqlite3_column_type(st, 2) == SQLITE_NULL ? "" :
-	    (const char *)sqlite3_column_text(st, 2));
+	/* Credentials go to an https upstream only: the one it will have. */
+	https = strncmp(upstream ? upstream : sqlite3_column_type(st, 2) ==
+	    SQLITE_NULL ? "" : (const char *)sqlite3_column_text(st, 2),
+	    "https://", 8) == 0;
 	sqlite3_finalize(st);
 	st = NULL;
 	if (upstream != NULL)
@@ -523,7 +524,6 @@ cmd_repo_edit(struct conn *c, json_t *req)
 		buf_putf(&what, ", CA bundle set");
 	else if (ca != NULL)
 		buf_putf(&what, ", CA bundle removed (the system's CAs)");
-	https = strncmp(err, "https://", 8) == 0;
 	if (syncopt_apply(ctl.conf->data_dir, name, req, opts, secrets, &what,
 	    err, sizeof(err)) != 0) {
 		reply_error(c, "%s", err);
