@@ -403,7 +403,7 @@ take_job(struct ipc_msg *msg)
 	const char *keyhex;
 	json_error_t jerr;
 	json_t *j, *r, *o, *v;
-	size_t i;
+	size_t i, n;
 	int have_key = 0;
 
 	j = json_loadb((const char *)buf_ptr(&msg->payload),
@@ -416,11 +416,14 @@ take_job(struct ipc_msg *msg)
 		have_key = secret_unhex(keyhex, key, sizeof(key)) == 0;
 		OPENSSL_cleanse((char *)(uintptr_t)keyhex, strlen(keyhex));
 	}
-	nmirrors = json_array_size(json_object_get(j, "repos"));
-	if ((mirrors = calloc(nmirrors + 1, sizeof(*mirrors))) == NULL)
+	/* One job per mirror (or a few): each adds to the list. */
+	n = json_array_size(json_object_get(j, "repos"));
+	if (n > 1024 || (mirrors = reallocarray(mirrors, nmirrors + n + 1,
+	    sizeof(*mirrors))) == NULL)
 		fatal("out of memory");
+	memset(&mirrors[nmirrors], 0, (n + 1) * sizeof(*mirrors));
 	json_array_foreach(json_object_get(j, "repos"), i, r) {
-		struct mirror *m = &mirrors[i];
+		struct mirror *m = &mirrors[nmirrors + i];
 		const char *u = json_string_value(json_object_get(r,
 		    "upstream"));
 		const char *ca = json_string_value(json_object_get(r,
@@ -456,6 +459,7 @@ take_job(struct ipc_msg *msg)
 			mirror_forget(m);
 		buf_init(&m->have, (size_t)1 << 28);
 	}
+	nmirrors += n;
 	OPENSSL_cleanse(key, sizeof(key));
 	json_decref(j);
 }
