@@ -212,16 +212,19 @@ ipc_recv(struct ipc_chan *ch, struct ipc_msg *m, int blocking)
 	mh.msg_iovlen = 1;
 	mh.msg_control = cm.space;
 	mh.msg_controllen = sizeof(cm.space);
+	/*
+	 * A peer that exits with our messages unread resets, and a
+	 * SEQPACKET socket reports that before what the peer sent first:
+	 * the error is cleared by being read, so read on for those (its
+	 * last words, SYNC_DONE say), then the end.
+	 */
 	do {
 		n = recvmsg(ch->fd, &mh,
 		    MSG_CMSG_CLOEXEC | (blocking ? 0 : MSG_DONTWAIT));
-	} while (n == -1 && errno == EINTR);
+	} while (n == -1 && (errno == EINTR || errno == ECONNRESET));
 	if (n == -1) {
 		if (errno == EAGAIN && !blocking)
 			return 0;
-		/* A peer that exits with our messages unread resets. */
-		if (errno == ECONNRESET)
-			errno = 0;
 		return -1;
 	}
 	/* Collect fds first, so that every error path can close them. */

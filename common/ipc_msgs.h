@@ -44,8 +44,12 @@
  *           (common/tlskey.h: u8 op, i32 padding, u32 length, bytes)
  *   KEY_REP    i32 result length (-1: refused), then the bytes
  *
- *   SYNC_JOB   JSON {"repos":[{"name","upstream","ca_pem"}]}: what to
- *           mirror in this window
+ *   SYNC_JOB   JSON {"repos":[{"name","upstream","ca_pem","options",
+ *           "secret"}],"key"}: a mirror to mirror in this window (one
+ *           message per mirror, each adds to the list); options is its
+ *           sync_options, secret its sealed credentials
+ *           (master/syncopt.h), key the hex sync key that opens them
+ *           (only when it has some; the sync role wipes it)
  *   SYNC_HAVE  str repository, str file names ("a_1.0.tar.gz\n"...):
  *           what the mirror holds already (as many messages as it takes)
  *   SYNC_GO    (empty): the job is complete, start

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <limits.h>
@@ -28,6 +29,7 @@
 #include "pkg.h"
 #include "publish.h"
 #include "store.h"
+#include "syncopt.h"
 #include "util.h"
 
 #define CTL_MAX_CONNS 16
@@ -298,6 +300,42 @@ need_repo(struct conn *c, json_t *req, const char **name, char *kind,
 	return id;
 }
 
+/* An upstream URL as a mirror takes it; replies the error itself. */
+static int
+upstream_ok(struct conn *c, const char *upstream)
+{
+	if (strncmp(upstream, "https://", 8) != 0 &&
+	    strncmp(upstream, "http://", 7) != 0) {
+		reply_error(c, "--upstream must be an http:// or https:// URL");
+		return 0;
+	}
+	if (strlen(upstream) > 1024 || strpbrk(upstream, " \t\r\n\"'") !=
+	    NULL || strchr(upstream + 7, '@') != NULL) {
+		reply_error(c, "--upstream: a URL for a cran repository, "
+		    "without credentials in it (--credentials-file)");
+		return 0;
+	}
+	return 1;
+}
+
+/* Binds a JSON object as text, NULL when it is empty. */
+static int
+bind_json(sqlite3_stmt *st, int i, const json_t *j, int blob)
+{
+	char *text;
+	int r;
+
+	if (json_object_size(j) == 0)
+		return sqlite3_bind_null(st, i);
+	if ((text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		return SQLITE_NOMEM;
+	r = blob ? sqlite3_bind_blob(st, i, text, (int)strlen(text),
+	    SQLITE_TRANSIENT) : sqlite3_bind_text(st, i, text, -1,
+	    SQLITE_TRANSIENT);
+	free(text);
+	return r;
+}
+
 static void
 cmd_repo_create(struct conn *c, json_t *req)
 {
@@ -307,49 +345,61 @@ cmd_repo_create(struct conn *c, json_t *req)
 	const char *upstream = json_string_value(json_object_get(req,
 	    "upstream"));
 	const char *ca = json_string_value(json_object_get(req, "ca_pem"));
-	char why[256];
+	json_t *opts = NULL, *secrets = NULL;
+	char why[256], err[512];
+	struct buf what;
 	sqlite3_stmt *st;
 	int64_t rid;
 
+	buf_init(&what, 4096);
 	if (name == NULL || !pkg_repo_name_valid(name)) {
 		reply_error(c, "'%s' is not a valid repository name: 1 to 64 "
 		    "letters, digits, '.', '_' or '-', not starting with "
 		    "'.', '_' or '-'", name ? name : "");
-		return;
+		goto out;
 	}
 	if (kind == NULL || (strcmp(kind, "local") != 0 &&
 	    strcmp(kind, "cran") != 0 && strcmp(kind, "curated") != 0)) {
 		reply_error(c, "kind must be local, cran or curated");
-		return;
+		goto out;
 	}
 	if (access == NULL)
 		access = "public";
 	if (access_valid(access, why, sizeof(why)) != 0) {
 		reply_error(c, "%s", why);
-		return;
+		goto out;
 	}
 	if (db_repo_id(ctl.db, name, NULL, 0) >= 0) {
 		reply_error(c, "repository '%s' exists already", name);
-		return;
+		goto out;
 	}
-	if (strcmp(kind, "cran") == 0 && upstream != NULL &&
-	    strncmp(upstream, "https://", 8) != 0 &&
-	    strncmp(upstream, "http://", 7) != 0) {
-		reply_error(c, "--upstream must be an http:// or https:// URL");
-		return;
+	if (strcmp(kind, "cran") != 0 && (upstream != NULL || ca != NULL ||
+	    syncopt_requested(req))) {
+		reply_error(c, "an upstream and sync settings are for a cran "
+		    "repository only");
+		goto out;
 	}
-	if (upstream != NULL && (strcmp(kind, "cran") != 0 ||
-	    strlen(upstream) > 1024 || strpbrk(upstream, " \t\r\n\"'") !=
-	    NULL || strchr(upstream + 8, '@') != NULL)) {
-		reply_error(c, "--upstream: a URL for a cran repository, "
-		    "without credentials in it");
-		return;
+	if (upstream != NULL && !upstream_ok(c, upstream))
+		goto out;
+	opts = json_object();
+	secrets = json_object();
+	if (syncopt_apply(ctl.conf->data_dir, name, req, opts, secrets, &what,
+	    err, sizeof(err)) != 0) {
+		reply_error(c, "%s", err);
+		goto out;
+	}
+	if (json_object_get(secrets, "userpwd") != NULL && (upstream == NULL ||
+	    strncmp(upstream, "https://", 8) != 0)) {
+		reply_error(c, "credentials are sent to an https:// upstream "
+		    "only");
+		goto out;
 	}
 	st = db_prepare(ctl.db, "INSERT INTO repos (name, kind, created_at, "
-	    "access, upstream, upstream_ca) VALUES (?, ?, ?, ?, ?, ?)");
+	    "access, upstream, upstream_ca, sync_options, sync_secret) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
-		return;
+		goto out;
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -359,43 +409,175 @@ cmd_repo_create(struct conn *c, json_t *req)
 		sqlite3_bind_text(st, 5, upstream, -1, SQLITE_STATIC);
 	if (ca != NULL)
 		sqlite3_bind_text(st, 6, ca, -1, SQLITE_STATIC);
-	if (db_begin(ctl.db) != 0 || sqlite3_step(st) != SQLITE_DONE) {
+	if (bind_json(st, 7, opts, 0) != SQLITE_OK ||
+	    bind_json(st, 8, secrets, 1) != SQLITE_OK ||
+	    db_begin(ctl.db) != 0 || sqlite3_step(st) != SQLITE_DONE) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		sqlite3_finalize(st);
 		db_rollback(ctl.db);
-		return;
+		goto out;
 	}
 	sqlite3_finalize(st);
 	rid = sqlite3_last_insert_rowid(ctl.db);
 	if (strcmp(kind, "curated") == 0) {
 		struct curate_ctx x = { ctl.db, ctl.conf->data_dir, c->actor,
 		    ctl.ops->published };
-		json_t *err = curate_create(&x, rid, name, req);
+		json_t *e = curate_create(&x, rid, name, req);
 
-		if (err != NULL) {
+		if (e != NULL) {
 			db_rollback(ctl.db);
-			reply(c, err);
-			return;
+			reply(c, e);
+			goto out;
 		}
 	}
 	if (db_commit(ctl.db) != 0) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		db_rollback(ctl.db);
-		return;
+		goto out;
 	}
 	publish_write_list(ctl.db, ctl.conf->data_dir, rid, name);
 	log_info("control: repository %s (%s) created", name, kind);
+	buf_put_u8(&what, 0);
 	audit_record("add_repository", 0, c->actor, "%s created repository "
-	    "%s (%s, access %s)", c->actor, name, kind, access);
+	    "%s (%s, access %s%s%s%s)", c->actor, name, kind, access,
+	    upstream ? ", upstream " : "", upstream ? upstream : "",
+	    (const char *)what.data);
 	reply(c, json_pack("{s:b, s:{s:s, s:s, s:s}}", "ok", 1, "repo", "name",
 	    name, "kind", kind, "access", access));
+out:
+	json_decref(opts);
+	json_decref(secrets);
+	buf_release(&what);
+}
+
+/*
+ * repo edit: a mirror's upstream, CA bundle and sync settings (syncopt.h),
+ * in one transaction with its audit record.
+ */
+static void
+cmd_repo_edit(struct conn *c, json_t *req)
+{
+	const char *upstream = json_string_value(json_object_get(req,
+	    "upstream"));
+	json_t *ca = json_object_get(req, "ca_pem");
+	json_t *opts = NULL, *secrets = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *name;
+	char kind[16], err[512];
+	struct buf what;
+	int64_t id;
+	int https;
+
+	buf_init(&what, 4096);
+	if ((id = need_repo(c, req, &name, kind, sizeof(kind))) < 0)
+		goto out;
+	if (json_object_get(req, "access") != NULL) {
+		reply_error(c, "access rules: airlockctl repo access %s RULE",
+		    name);
+		goto out;
+	}
+	if (upstream == NULL && ca == NULL && !syncopt_requested(req)) {
+		reply_error(c, "repo edit: nothing to change");
+		goto out;
+	}
+	if (strcmp(kind, "cran") != 0) {
+		reply_error(c, "%s is a %s repository: only a cran mirror has "
+		    "an upstream and sync settings", name, kind);
+		goto out;
+	}
+	if ((json_object_get(req, "upstream") != NULL && upstream == NULL) ||
+	    (ca != NULL && !json_is_string(ca) && !json_is_null(ca))) {
+		reply_error(c, "malformed upstream or CA bundle");
+		goto out;
+	}
+	if (upstream != NULL && !upstream_ok(c, upstream))
+		goto out;
+	if (json_is_string(ca) && strstr(json_string_value(ca),
+	    "-----BEGIN CERTIFICATE-----") == NULL) {
+		reply_error(c, "--ca-file: no PEM certificate in it");
+		goto out;
+	}
+	st = db_prepare(ctl.db, "SELECT sync_options, sync_secret, upstream "
+	    "FROM repos WHERE id = ?");
+	if (st == NULL) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		goto out;
+	}
+	opts = syncopt_parse((const char *)sqlite3_column_text(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0));
+	secrets = syncopt_parse((const char *)sqlite3_column_blob(st, 1),
+	    (size_t)sqlite3_column_bytes(st, 1));
+	/* Credentials go to an https upstream only: the one it will have. */
+	https = strncmp(upstream ? upstream : sqlite3_column_type(st, 2) ==
+	    SQLITE_NULL ? "" : (const char *)sqlite3_column_text(st, 2),
+	    "https://", 8) == 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (upstream != NULL)
+		buf_putf(&what, ", upstream %s", upstream);
+	if (json_is_string(ca))
+		buf_putf(&what, ", CA bundle set");
+	else if (ca != NULL)
+		buf_putf(&what, ", CA bundle removed (the system's CAs)");
+	if (syncopt_apply(ctl.conf->data_dir, name, req, opts, secrets, &what,
+	    err, sizeof(err)) != 0) {
+		reply_error(c, "%s", err);
+		goto out;
+	}
+	if (json_object_get(secrets, "userpwd") != NULL && !https) {
+		reply_error(c, "credentials are sent to an https:// upstream "
+		    "only");
+		goto out;
+	}
+	st = db_prepare(ctl.db, "UPDATE repos SET upstream = "
+	    "coalesce(?1, upstream), upstream_ca = CASE WHEN ?2 THEN ?3 ELSE "
+	    "upstream_ca END, sync_options = ?4, sync_secret = ?5 WHERE id = "
+	    "?6");
+	if (st == NULL) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		goto out;
+	}
+	if (upstream != NULL)
+		sqlite3_bind_text(st, 1, upstream, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ca != NULL);
+	if (json_is_string(ca))
+		sqlite3_bind_text(st, 3, json_string_value(ca), -1,
+		    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, id);
+	buf_put_u8(&what, 0);
+	if (bind_json(st, 4, opts, 0) != SQLITE_OK ||
+	    bind_json(st, 5, secrets, 1) != SQLITE_OK ||
+	    db_begin(ctl.db) != 0 || sqlite3_step(st) != SQLITE_DONE ||
+	    audit_record("edit_repository", 0, c->actor, "%s edited "
+	    "repository %s: %s", c->actor, name, what.data[0] ?
+	    (const char *)what.data + 2 : "nothing changed") < 0 ||
+	    db_commit(ctl.db) != 0) {
+		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
+		db_rollback(ctl.db);
+		goto out;
+	}
+	log_info("control: repository %s edited: %s", name, what.data[0] ?
+	    (const char *)what.data + 2 : "nothing changed");
+	reply(c, json_pack("{s:b, s:s, s:s}", "ok", 1, "repo", name,
+	    "changed", what.data[0] ? (const char *)what.data + 2 :
+	    "nothing"));
+out:
+	sqlite3_finalize(st);
+	json_decref(opts);
+	json_decref(secrets);
+	buf_release(&what);
 }
 
 static void
 cmd_repo_list(struct conn *c)
 {
 	sqlite3_stmt *st;
-	json_t *repos = json_array();
+	json_t *repos = json_array(), *r;
 
 	st = db_prepare(ctl.db, "SELECT r.name, r.kind, r.created_at, "
 	    "(SELECT COUNT(*) FROM versions v WHERE v.repo_id = r.id), "
@@ -404,15 +586,16 @@ cmd_repo_list(struct conn *c)
 	    "(SELECT COUNT(*) FROM snapshots s WHERE s.repo_id = r.id "
 	    "  AND s.state = 'published'), "
 	    "(SELECT MAX(id) FROM snapshots s WHERE s.repo_id = r.id "
-	    "  AND s.state = 'published'), r.access "
+	    "  AND s.state = 'published'), r.access, r.upstream, "
+	    "r.upstream_ca IS NOT NULL, r.sync_options, r.sync_secret "
 	    "FROM repos r ORDER BY r.name");
 	if (st == NULL) {
 		json_decref(repos);
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		return;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(repos, json_pack(
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		r = json_pack(
 		    "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}",
 		    "name", (const char *)sqlite3_column_text(st, 0),
 		    "kind", (const char *)sqlite3_column_text(st, 1),
@@ -422,7 +605,29 @@ cmd_repo_list(struct conn *c)
 		    "packages", (json_int_t)sqlite3_column_int64(st, 4),
 		    "snapshots", (json_int_t)sqlite3_column_int64(st, 5),
 		    "latest", sqlite3_column_type(st, 6) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 6))));
+		    json_null() : json_integer(sqlite3_column_int64(st, 6)));
+		if (strcmp((const char *)sqlite3_column_text(st, 1), "cran") ==
+		    0) {
+			json_t *o = syncopt_parse((const char *)
+			    sqlite3_column_text(st, 10),
+			    (size_t)sqlite3_column_bytes(st, 10));
+			json_t *s = syncopt_parse((const char *)
+			    sqlite3_column_blob(st, 11),
+			    (size_t)sqlite3_column_bytes(st, 11));
+			json_t *p = syncopt_public(o, s);
+
+			json_object_set_new(p, "upstream",
+			    sqlite3_column_type(st, 8) == SQLITE_NULL ?
+			    json_null() : json_string((const char *)
+			    sqlite3_column_text(st, 8)));
+			json_object_set_new(p, "ca_file", json_string(
+			    sqlite3_column_int(st, 9) ? "set" : "none"));
+			json_object_set_new(r, "sync", p);
+			json_decref(o);
+			json_decref(s);
+		}
+		json_array_append_new(repos, r);
+	}
 	sqlite3_finalize(st);
 	reply(c, json_pack("{s:b, s:o}", "ok", 1, "repos", repos));
 }
@@ -1550,6 +1755,22 @@ conn_release(struct conn *c)
 	inspect_next();
 }
 
+/* A repo.create/edit request held credentials: no copy is left of them. */
+static void
+wipe_secrets(json_t *req, struct ipc_msg *msg)
+{
+	static const char *const secret[] = { "userpwd", "proxy_userpwd",
+	    "client_key_pem" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < nitems(secret); i++)
+		if ((v = json_string_value(json_object_get(req, secret[i]))) !=
+		    NULL)
+			OPENSSL_cleanse((char *)(uintptr_t)v, strlen(v));
+	OPENSSL_cleanse(msg->payload.data, msg->payload.len);
+}
+
 static void
 on_request(struct conn *c, struct ipc_msg *msg)
 {
@@ -1604,6 +1825,8 @@ on_request(struct conn *c, struct ipc_msg *msg)
 		reply_error(c, "no command");
 	else if (strcmp(cmd, "repo.create") == 0)
 		cmd_repo_create(c, req);
+	else if (strcmp(cmd, "repo.edit") == 0)
+		cmd_repo_edit(c, req);
 	else if (strcmp(cmd, "repo.list") == 0)
 		cmd_repo_list(c);
 	else if (strcmp(cmd, "publish") == 0)
@@ -1634,6 +1857,8 @@ on_request(struct conn *c, struct ipc_msg *msg)
 		cmd_auth(c, req);
 	else
 		reply_error(c, "unknown command '%s'", cmd);
+	if (cmd != NULL && strncmp(cmd, "repo.", 5) == 0)
+		wipe_secrets(req, msg);
 	json_decref(req);
 }
 

@@ -110,6 +110,7 @@ static struct {
 
 static void spawn(struct slot *s, int idx);
 static struct child *keys_current(void);
+static void on_message(struct child *c);
 
 /*
  * With https.listen: the certificate chain and the key must read, and
@@ -506,6 +507,12 @@ reap(void)
 		if (c == m.sync) {
 			char how[80];
 
+			/*
+			 * What it said before it exited counts: its last
+			 * SYNC_DONE may still be in the socket when SIGCHLD
+			 * comes first.
+			 */
+			on_message(c);
 			m.sync = NULL;
 			if (WIFSIGNALED(status))
 				snprintf(how, sizeof(how), "killed by signal %d",

@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include "db.h"
 #include "log.h"
 #include "util.h"
+#include "secret.h"
+#include "syncopt.h"
 #include "window.h"
 
 #define SCHEDULE_BY "schedule"
@@ -66,47 +70,106 @@ passes_reset(void)
 	W.npasses = 0;
 }
 
-/* What this window mirrors: every cran repository with an upstream. */
+/*
+ * Sends one mirror's SYNC_JOB; with key (hex, or NULL) when it has sealed
+ * values.  The text that held the key leaves no copy.  -1 when the sync
+ * role is gone; a job too large is that mirror's error, not the window's.
+ */
+static int
+send_job(struct pass *p, json_t *mirror, const char *key, struct buf *b)
+{
+	json_t *job = json_pack("{s:[o]}", "repos", mirror);
+	char *text;
+	int r = 0;
+
+	if (key != NULL)
+		json_object_set_new(job, "key", json_string(key));
+	text = json_dumps(job, JSON_COMPACT);
+	if (key != NULL)
+		OPENSSL_cleanse((char *)(uintptr_t)json_string_value(
+		    json_object_get(job, "key")), strlen(key));
+	json_decref(job);
+	buf_reset(b);
+	if (text == NULL || buf_put(b, text, strlen(text)) != 0) {
+		log_error("sync %s: its settings do not fit in one job (%zu "
+		    "bytes, at most %u)", p->repo, text ? strlen(text) : 0,
+		    (unsigned)IPC_MAX_PAYLOAD);
+		json_array_append_new(p->errors, json_pack("{s:s, s:s}",
+		    "file", "(index)", "error", "its settings (CA bundle, "
+		    "client certificate, options) are too large to send to "
+		    "the sync role"));
+		p->state = "incomplete";
+	} else if (W.ops->send(IPC_SYNC_JOB, b) != 0)
+		r = -1;
+	if (text != NULL)
+		OPENSSL_cleanse(text, strlen(text));
+	free(text);
+	OPENSSL_cleanse(b->data, b->len);
+	return r;
+}
+
+/*
+ * What this window mirrors: every cran repository with an upstream, its
+ * settings, and its sealed credentials with the key that opens them (the
+ * master never opens them; the sync role does, and wipes the key).  One
+ * SYNC_JOB per mirror, so each may use a whole message.
+ */
 void
 window_sync_ready(void)
 {
 	sqlite3_stmt *st, *fs;
-	json_t *repos = json_array(), *job;
+	json_t *opts, *sec;
+	uint8_t key[SECRET_KEY_LEN];
+	char keyhex[2 * SECRET_KEY_LEN + 1], err[512];
+	int r = 0, have_key = 0, no_key = 0;
 	struct buf b, h;
-	char *text;
-	int r = 0;
 
 	passes_reset();
-	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca FROM "
-	    "repos WHERE kind = 'cran' AND upstream IS NOT NULL ORDER BY name");
+	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca, "
+	    "sync_options, sync_secret FROM repos WHERE kind = 'cran' AND "
+	    "upstream IS NOT NULL ORDER BY name");
 	fs = db_prepare(W.db, "SELECT file FROM versions WHERE repo_id = ?");
 	if (st == NULL || fs == NULL) {
 		sqlite3_finalize(st);
 		sqlite3_finalize(fs);
-		json_decref(repos);
 		return;
 	}
 	buf_init(&b, IPC_MAX_PAYLOAD);
+	buf_set_wipe(&b);	/* a job may carry the key */
 	buf_init(&h, IPC_MAX_PAYLOAD);
-	while (sqlite3_step(st) == SQLITE_ROW && W.npasses < MAX_MIRRORS) {
+	while (r == 0 && sqlite3_step(st) == SQLITE_ROW &&
+	    W.npasses < MAX_MIRRORS) {
 		struct pass *p = &W.passes[W.npasses++];
 
 		snprintf(p->repo, sizeof(p->repo), "%s",
 		    sqlite3_column_text(st, 1));
 		p->state = "waiting";
 		p->errors = json_array();
-		json_array_append_new(repos, json_pack("{s:s, s:s, s:s?}",
-		    "name", p->repo, "upstream", sqlite3_column_text(st, 2),
-		    "ca_pem", sqlite3_column_text(st, 3)));
+		opts = syncopt_parse((const char *)sqlite3_column_text(st, 4),
+		    (size_t)sqlite3_column_bytes(st, 4));
+		sec = syncopt_parse((const char *)sqlite3_column_blob(st, 5),
+		    (size_t)sqlite3_column_bytes(st, 5));
+		if (json_object_size(sec) > 0 && !have_key && !no_key) {
+			if (syncopt_key(W.conf->data_dir, 0, key, err,
+			    sizeof(err)) != 0) {
+				/* The sync role says so for each such mirror. */
+				log_error("sync: mirrors have credentials, but "
+				    "the key to open them is not there: %s",
+				    err);
+				no_key = 1;
+			} else {
+				secret_hex(key, sizeof(key), keyhex);
+				OPENSSL_cleanse(key, sizeof(key));
+				have_key = 1;
+			}
+		}
+		r = send_job(p, json_pack("{s:s, s:s, s:s?, s:o, s:o}", "name",
+		    p->repo, "upstream", sqlite3_column_text(st, 2), "ca_pem",
+		    sqlite3_column_text(st, 3), "options", opts, "secret", sec),
+		    have_key && json_object_size(sec) > 0 ? keyhex : NULL, &b);
 	}
 	sqlite3_finalize(st);
-	job = json_pack("{s:o}", "repos", repos);
-	text = json_dumps(job, JSON_COMPACT);
-	json_decref(job);
-	if (text == NULL || buf_put(&b, text, strlen(text)) != 0 ||
-	    W.ops->send(IPC_SYNC_JOB, &b) != 0)
-		r = -1;
-	free(text);
+	OPENSSL_cleanse(keyhex, sizeof(keyhex));
 	/* What each mirror holds already, in pieces. */
 	for (size_t i = 0; r == 0 && i < W.npasses; i++) {
 		int64_t id = db_repo_id(W.db, W.passes[i].repo, NULL, 0);

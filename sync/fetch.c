@@ -46,6 +46,7 @@
 #define BACKOFF_SHIFT	10	/* the backoff stops doubling after this */
 #define MAX_RETRIES	30
 #define MAX_BACKOFF_MS	(3600L * 1000)
+#define RATE_CHUNK	16384	/* about what libcurl hands on_write at once */
 
 enum xstate {
 	X_WAIT,		/* not started, or waiting for its backoff */
@@ -53,8 +54,11 @@ enum xstate {
 	X_DONE,
 };
 
+struct run;
+
 struct xfer {
 	struct fetch_item *it;
+	struct run *run;
 	CURL *e;
 	int fd;			/* the .part, while X_ACTIVE */
 	enum xstate state;
@@ -74,6 +78,7 @@ struct xfer {
 	EVP_MD_CTX *md5, *sha;
 	/* Set by the callbacks when they end a transfer. */
 	int cb_fail, cb_retry, cb_drop;
+	int paused;		/* by on_write, over the pass's rate */
 	char why[200];
 	char last[200];		/* why the last attempt failed */
 	char ebuf[CURL_ERROR_SIZE];
@@ -88,6 +93,16 @@ struct run {
 	size_t *retry, nretry;	/* items waiting for their backoff */
 	size_t active, done;
 	long long rate;		/* bytes/s of each transfer, 0: unlimited */
+	/*
+	 * The pass's own limit, o->max_rate: libcurl's (above) takes bursts
+	 * of a few hundred KB and forgives some every 3 s, so on_write also
+	 * holds every transfer to at most max_rate * elapsed bytes since the
+	 * start, pausing those that would go over (resumed by rate_resume).
+	 */
+	int64_t rate_t0;
+	long long rate_bytes;
+	struct xfer *paused[2 * FETCH_MAX_PARALLEL];
+	size_t npaused;
 	long long done_bytes;	/* of the items finished ok */
 	long long total_bytes;
 	int64_t last_progress;
@@ -770,6 +785,36 @@ body_start(struct xfer *x)
 	return 0;
 }
 
+/* n more bytes now would take the pass over o->max_rate. */
+static int
+over_rate(const struct run *r, size_t n)
+{
+	long long elapsed = mono_ms() - r->rate_t0;
+
+	return r->o->max_rate > 0 && (r->rate_bytes + (long long)n) * 1000 >
+	    r->o->max_rate * elapsed;
+}
+
+/* The paused transfers go on, once the pass has room for a chunk. */
+static void
+rate_resume(struct run *r)
+{
+	struct xfer *list[nitems(r->paused)];
+	size_t i, n = r->npaused;
+
+	if (n == 0 || over_rate(r, RATE_CHUNK))
+		return;
+	memcpy(list, r->paused, n * sizeof(*list));
+	r->npaused = 0;
+	for (i = 0; i < n; i++) {
+		if (!list[i]->paused || list[i]->e == NULL)
+			continue;	/* ended, or taken again */
+		list[i]->paused = 0;
+		/* on_write may run in here, and pause it again. */
+		curl_easy_pause(list[i]->e, CURLPAUSE_CONT);
+	}
+}
+
 static size_t
 on_write(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -786,6 +831,14 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
 		    "bytes)", limit);
 		return cb_fail(x, x->resumed, 1);
 	}
+	if (over_rate(x->run, n)) {
+		if (!x->paused && x->run->npaused < nitems(x->run->paused)) {
+			x->paused = 1;
+			x->run->paused[x->run->npaused++] = x;
+			return CURL_WRITEFUNC_PAUSE;	/* the same bytes again */
+		}
+	}
+	x->run->rate_bytes += (long long)n;
 	while (done < n) {
 		if ((w = write(x->fd, p + done, n - done)) == -1) {
 			if (errno == EINTR)
@@ -818,6 +871,7 @@ start(struct run *r, struct xfer *x)
 	int fd, v;
 
 	x->off = x->got = 0;
+	x->paused = 0;
 	x->range_start = -1;
 	x->body = x->resumed = 0;
 	x->cb_fail = x->cb_retry = x->cb_drop = 0;
@@ -991,8 +1045,15 @@ poll_ms(const struct run *r, int64_t now)
 	int64_t t = POLL_MS, d;
 	size_t i;
 
+	if (r->npaused > 0) {
+		/* Until the pass has room for the next chunk. */
+		d = (r->rate_bytes + RATE_CHUNK) * 1000 / r->o->max_rate -
+		    (now - r->rate_t0);
+		if (d < t)
+			t = d < 1 ? 1 : d;
+	}
 	if (r->active >= (size_t)r->o->parallel)
-		return POLL_MS;
+		return (int)t;
 	for (i = 0; i < r->nretry; i++) {
 		d = r->x[r->retry[i]].not_before - now;
 		if (d < t)
@@ -1054,11 +1115,13 @@ fetch_run(const struct fetch_opts *o, struct fetch_item *items, size_t n,
 		items[i].error[0] = '\0';
 		items[i].bytes = 0;
 		r.x[i].it = &items[i];
+		r.x[i].run = &r;
 		r.x[i].fd = -1;
 		if (items[i].expect_size > 0)
 			r.total_bytes += items[i].expect_size;
 	}
 	r.last_progress = mono_ms() - PROGRESS_MS;
+	r.rate_t0 = mono_ms();
 
 	for (;;) {
 		if (stop != NULL && *stop)
@@ -1067,6 +1130,7 @@ fetch_run(const struct fetch_opts *o, struct fetch_item *items, size_t n,
 		if (r.done == r.n)
 			break;
 		if (r.active > 0) {
+			rate_resume(&r);
 			if ((mc = curl_multi_perform(r.m, &running)) !=
 			    CURLM_OK) {
 				multi_failed(&r, mc);

@@ -36,8 +36,11 @@ struct fetch_opts {
 	size_t ca_pem_len, client_cert_pem_len, client_key_pem_len;
 	int parallel;			/* concurrent transfers, 1..64 */
 	/*
-	 * Bytes/s for the whole pass, 0: unlimited; split evenly over the
-	 * transfers (CURLOPT_MAX_RECV_SPEED_LARGE on each).
+	 * Bytes/s for the whole pass, 0: unlimited.  At no time has the pass
+	 * taken more than max_rate times the seconds since fetch_run began
+	 * (a transfer that would go over is paused until there is room), so
+	 * it lasts at least size/max_rate; libcurl's own limit, split evenly
+	 * over the transfers (CURLOPT_MAX_RECV_SPEED_LARGE), is set too.
 	 */
 	long long max_rate;
 	int retries;			/* attempts per file after the first */

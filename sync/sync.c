@@ -29,6 +29,7 @@
 #include "log.h"
 #include "master.h"
 #include "role.h"
+#include "secret.h"
 #include "sandbox.h"
 #include "sync.h"
 #include "upstream.h"
@@ -43,6 +44,12 @@ struct mirror {
 	char name[80];
 	char *upstream;		/* ends without '/' */
 	char *ca_pem;
+	/* Its settings (master/syncopt.h); the secrets opened at start. */
+	char *proxy, *client_cert_pem;
+	int parallel;			/* 0: fetch's default */
+	long long max_rate;		/* bytes/s, 0: unlimited */
+	char *userpwd, *proxy_userpwd, *client_key_pem;	/* secret */
+	char secret_error[256];		/* why they did not open */
 	struct buf have;	/* "file\n" lines the mirror holds */
 	char **sorted;		/* the same, split and sorted, for lookups */
 	size_t nsorted;
@@ -303,6 +310,28 @@ ho_finish(void)
 	return ho.taken;
 }
 
+/* The mirror's settings as the fetch library takes them. */
+static void
+mirror_opts(const struct mirror *m, struct fetch_opts *o)
+{
+	if (m->ca_pem != NULL) {
+		o->ca_pem = m->ca_pem;
+		o->ca_pem_len = strlen(m->ca_pem);
+	}
+	o->proxy = m->proxy;
+	o->proxy_userpwd = m->proxy_userpwd;
+	o->userpwd = m->userpwd;
+	if (m->client_cert_pem != NULL && m->client_key_pem != NULL) {
+		o->client_cert_pem = m->client_cert_pem;
+		o->client_cert_pem_len = strlen(m->client_cert_pem);
+		o->client_key_pem = m->client_key_pem;
+		o->client_key_pem_len = strlen(m->client_key_pem);
+	}
+	if (m->parallel > 0)
+		o->parallel = m->parallel;
+	o->max_rate = m->max_rate;
+}
+
 /* One mirror's pass: 1 when complete (every file fetched and taken). */
 static int
 pass(struct mirror *m)
@@ -326,10 +355,11 @@ pass(struct mirror *m)
 	/* The index may take longer than the master's liveness deadline. */
 	o.tick = tick_pings;
 	o.file_done = ho_add;
-	if (m->ca_pem != NULL) {
-		o.ca_pem = m->ca_pem;
-		o.ca_pem_len = strlen(m->ca_pem);
+	if (m->secret_error[0] != '\0') {
+		report(m->name, "", "%s", m->secret_error);
+		return 0;
 	}
+	mirror_opts(m, &o);
 	if (mkdir(m->name, 0700) == -1 && errno != EEXIST) {
 		report(m->name, "", "cannot make quarantine/%s: %s", m->name,
 		    strerror(errno));
@@ -421,36 +451,106 @@ out:
 	return complete;
 }
 
+/* Opens one sealed setting of m into *out; on failure says why in m. */
+static void
+open_secret(struct mirror *m, json_t *sealed, const char *name,
+    const uint8_t *key, char **out)
+{
+	const char *s = json_string_value(json_object_get(sealed, name));
+	char aad[160];
+	size_t n;
+
+	if (s == NULL || m->secret_error[0] != '\0')
+		return;
+	if (key == NULL) {
+		snprintf(m->secret_error, sizeof(m->secret_error), "the "
+		    "mirror has credentials, but the master sent no key to "
+		    "open them (see its log)");
+		return;
+	}
+	secret_aad(m->name, name, aad, sizeof(aad));
+	if (secret_open(key, aad, s, out, &n) != 0)
+		snprintf(m->secret_error, sizeof(m->secret_error), "cannot "
+		    "open the stored %s: sealed with another sync key, for "
+		    "another mirror, or altered; set it again with "
+		    "airlockctl repo edit", name);
+}
+
+/* Wipes what open_secret opened. */
+static void
+mirror_forget(struct mirror *m)
+{
+	secret_free(m->userpwd);
+	secret_free(m->proxy_userpwd);
+	secret_free(m->client_key_pem);
+	m->userpwd = m->proxy_userpwd = m->client_key_pem = NULL;
+}
+
 static void
 take_job(struct ipc_msg *msg)
 {
+	uint8_t key[SECRET_KEY_LEN];
+	const char *keyhex;
 	json_error_t jerr;
-	json_t *j, *r;
-	size_t i;
+	json_t *j, *r, *o, *v;
+	size_t i, n;
+	int have_key = 0;
 
 	j = json_loadb((const char *)buf_ptr(&msg->payload),
 	    buf_avail(&msg->payload), 0, &jerr);
+	/* It carried the key: no copy of it stays in the receive buffer. */
+	OPENSSL_cleanse(msg->payload.data, msg->payload.len);
 	if (j == NULL)
 		fatal("malformed SYNC_JOB: %s", jerr.text);
-	nmirrors = json_array_size(json_object_get(j, "repos"));
-	if ((mirrors = calloc(nmirrors + 1, sizeof(*mirrors))) == NULL)
+	if ((keyhex = json_string_value(json_object_get(j, "key"))) != NULL) {
+		have_key = secret_unhex(keyhex, key, sizeof(key)) == 0;
+		OPENSSL_cleanse((char *)(uintptr_t)keyhex, strlen(keyhex));
+	}
+	/* One job per mirror (or a few): each adds to the list. */
+	n = json_array_size(json_object_get(j, "repos"));
+	if (n > 1024 || (mirrors = reallocarray(mirrors, nmirrors + n + 1,
+	    sizeof(*mirrors))) == NULL)
 		fatal("out of memory");
+	memset(&mirrors[nmirrors], 0, (n + 1) * sizeof(*mirrors));
 	json_array_foreach(json_object_get(j, "repos"), i, r) {
+		struct mirror *m = &mirrors[nmirrors + i];
 		const char *u = json_string_value(json_object_get(r,
 		    "upstream"));
 		const char *ca = json_string_value(json_object_get(r,
 		    "ca_pem"));
 		size_t len;
 
-		snprintf(mirrors[i].name, sizeof(mirrors[i].name), "%s",
+		snprintf(m->name, sizeof(m->name), "%s",
 		    json_string_value(json_object_get(r, "name")));
-		mirrors[i].upstream = strdup(u ? u : "");
-		len = strlen(mirrors[i].upstream);
-		while (len > 0 && mirrors[i].upstream[len - 1] == '/')
-			mirrors[i].upstream[--len] = '\0';
-		mirrors[i].ca_pem = ca ? strdup(ca) : NULL;
-		buf_init(&mirrors[i].have, (size_t)1 << 28);
+		m->upstream = strdup(u ? u : "");
+		len = strlen(m->upstream);
+		while (len > 0 && m->upstream[len - 1] == '/')
+			m->upstream[--len] = '\0';
+		m->ca_pem = ca ? strdup(ca) : NULL;
+		o = json_object_get(r, "options");
+		if ((v = json_object_get(o, "proxy")) != NULL &&
+		    json_is_string(v))
+			m->proxy = strdup(json_string_value(v));
+		if ((v = json_object_get(o, "client_cert_pem")) != NULL &&
+		    json_is_string(v))
+			m->client_cert_pem = strdup(json_string_value(v));
+		if (json_is_integer(v = json_object_get(o, "concurrency")))
+			m->parallel = (int)json_integer_value(v);
+		if (json_is_integer(v = json_object_get(o, "max_rate")))
+			m->max_rate = json_integer_value(v);
+		o = json_object_get(r, "secret");
+		open_secret(m, o, "userpwd", have_key ? key : NULL,
+		    &m->userpwd);
+		open_secret(m, o, "proxy_userpwd", have_key ? key : NULL,
+		    &m->proxy_userpwd);
+		open_secret(m, o, "client_key_pem", have_key ? key : NULL,
+		    &m->client_key_pem);
+		if (m->secret_error[0] != '\0')
+			mirror_forget(m);
+		buf_init(&m->have, (size_t)1 << 28);
 	}
+	nmirrors += n;
+	OPENSSL_cleanse(key, sizeof(key));
 	json_decref(j);
 }
 
@@ -511,6 +611,7 @@ sync_main(void)
 	}
 	for (i = 0; i < nmirrors; i++) {
 		complete = pass(&mirrors[i]);
+		mirror_forget(&mirrors[i]);
 		buf_init(&b, 128);
 		buf_put_str(&b, mirrors[i].name);
 		buf_put_u32(&b, (uint32_t)complete);

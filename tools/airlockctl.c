@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "ipc.h"
 #include "log.h"
+#include "util.h"
 
 #define EX_FAIL 1
 #define EX_USAGE 2
@@ -44,9 +45,18 @@ usage(void)
 	    "usage: airlockctl [-f config_file] [-o key=value]... [--json] command\n"
 	    "commands:\n"
 	    "  repo create NAME --kind local|cran [--access RULE]\n"
-	    "  repo create NAME --kind cran --upstream URL [--ca-file PEM]\n"
+	    "  repo create NAME --kind cran --upstream URL [--ca-file PEM] "
+	    "[SYNC SETTINGS]\n"
 	    "  repo create NAME --kind curated --from MIRROR "
 	    "[--include suggests|none] [--r-version X.Y]\n"
+	    "  repo edit NAME [--upstream URL] [--ca-file PEM | --no-ca-file] "
+	    "[SYNC SETTINGS]\n"
+	    "    sync settings: [--proxy http://HOST:PORT | --no-proxy]\n"
+	    "      [--credentials-file FILE|- | --no-credentials]\n"
+	    "      [--proxy-credentials-file FILE|- | --no-proxy-credentials]\n"
+	    "      [--client-cert PEM --client-key PEM | --no-client-cert]\n"
+	    "      [--max-rate BYTES[k|m|g] | --no-max-rate]\n"
+	    "      [--concurrency 1..64 | --no-concurrency]\n"
 	    "  repo list\n"
 	    "  repo access REPO public|authenticated|group:NAME[,group:NAME...]\n"
 	    "  add REPO FILE.tar.gz...\n"
@@ -114,6 +124,21 @@ connect_master(const struct airlock_conf *c)
 }
 
 /* Sends a command and returns the answer; exits when airlockd is gone. */
+/* The credentials a request holds: wiped before jansson frees them. */
+static void
+wipe_secrets(json_t *req)
+{
+	static const char *const secret[] = { "userpwd", "proxy_userpwd",
+	    "client_key_pem", "password" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < nitems(secret); i++)
+		if ((v = json_string_value(json_object_get(req, secret[i]))) !=
+		    NULL)
+			explicit_bzero((char *)(uintptr_t)v, strlen(v));
+}
+
 static json_t *
 call(json_t *req, const int *fds, int nfds)
 {
@@ -131,6 +156,7 @@ call(json_t *req, const int *fds, int nfds)
 	if (op != NULL && *op != '\0')
 		json_object_set_new(req, "operator", json_string(op));
 	text = json_dumps(req, JSON_COMPACT);
+	wipe_secrets(req);
 	json_decref(req);
 	buf_init(&b, IPC_MAX_PAYLOAD);
 	if (text == NULL || buf_put(&b, text, strlen(text)) != 0) {
@@ -263,6 +289,197 @@ fmt_int(json_t *v, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * A secret from a file, or stdin for "-": read into one buffer of max
+ * bytes (never grown, so never copied), wiped by the caller
+ * (explicit_bzero + free).  With line, one line: the newline goes.
+ */
+static char *
+read_secret(const char *path, size_t max, int line)
+{
+	char *b = calloc(1, max + 1);
+	size_t n = 0;
+	ssize_t k;
+	int fd;
+
+	if (b == NULL)
+		exit(EX_FAIL);
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "airlockctl: %s: %s\n", path, strerror(errno));
+		exit(EX_USAGE);
+	}
+	while (n < max && (k = read(fd, b + n, max - n)) > 0)
+		n += (size_t)k;
+	if (n == max && read(fd, &b[max], 1) > 0) {
+		explicit_bzero(b, max + 1);
+		fprintf(stderr, "airlockctl: %s: more than %zu bytes\n", path,
+		    max);
+		exit(EX_USAGE);
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	b[n] = '\0';
+	if (line) {
+		if (n > 0 && b[n - 1] == '\n')
+			b[--n] = '\0';
+		if (n > 0 && b[n - 1] == '\r')
+			b[--n] = '\0';
+		if (n == 0 || strpbrk(b, "\r\n") != NULL || strlen(b) != n ||
+		    strchr(b, ':') == NULL || b[0] == ':') {
+			explicit_bzero(b, max + 1);
+			fprintf(stderr, "airlockctl: %s: must be one line, "
+			    "user:password\n", path);
+			exit(EX_USAGE);
+		}
+	}
+	return b;
+}
+
+/* Puts a secret read from path into req as name, leaving no copy. */
+static void
+put_secret(json_t *req, const char *name, const char *path, size_t max,
+    int line)
+{
+	char *v = read_secret(path, max, line);
+
+	json_object_set_new(req, name, json_string(v));
+	explicit_bzero(v, max + 1);
+	free(v);
+}
+
+/* 1000, 500k, 2m, 1g: bytes per second (k = 1024). */
+static json_int_t
+parse_rate(const char *s)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		mul = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1024 * 1024 * 1024, end++;
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v == 0 || v > (1ULL << 40) / mul) {
+		fprintf(stderr, "airlockctl: --max-rate %s: bytes per second, "
+		    "at least 1, as 1000, 500k, 2m or 1g\n", s);
+		exit(EX_USAGE);
+	}
+	return (json_int_t)(v * mul);
+}
+
+/*
+ * The flags repo create and repo edit share for a cran mirror: argv[*i]
+ * into req.  0 when it is not one of them.  Secrets come from files, or
+ * stdin as "-", never from the command line (ps shows that).
+ */
+static int
+sync_flag(int argc, char **argv, int *i, json_t *req, int *stdin_used)
+{
+	const char *f = argv[*i], *arg = *i + 1 < argc ? argv[*i + 1] : NULL;
+	static const struct {
+		const char *flag, *key;
+	} clear[] = {
+		{ "--no-proxy", "proxy" },
+		{ "--no-credentials", "userpwd" },
+		{ "--no-proxy-credentials", "proxy_userpwd" },
+		{ "--no-max-rate", "max_rate" },
+		{ "--no-concurrency", "concurrency" },
+		{ "--no-ca-file", "ca_pem" },
+	};
+	size_t k;
+
+	for (k = 0; k < nitems(clear); k++)
+		if (strcmp(f, clear[k].flag) == 0) {
+			json_object_set_new(req, clear[k].key, json_null());
+			return 1;
+		}
+	if (strcmp(f, "--no-client-cert") == 0) {
+		json_object_set_new(req, "client_cert_pem", json_null());
+		json_object_set_new(req, "client_key_pem", json_null());
+		return 1;
+	}
+	if (arg == NULL)
+		return 0;
+	if (strcmp(arg, "-") == 0 && (strcmp(f, "--credentials-file") == 0 ||
+	    strcmp(f, "--proxy-credentials-file") == 0 ||
+	    strcmp(f, "--client-key") == 0)) {
+		if ((*stdin_used)++) {
+			fprintf(stderr, "airlockctl: only one secret can come "
+			    "from stdin\n");
+			exit(EX_USAGE);
+		}
+	}
+	if (strcmp(f, "--upstream") == 0)
+		json_object_set_new(req, "upstream", json_string(arg));
+	else if (strcmp(f, "--ca-file") == 0) {
+		char *pem = slurp(arg);
+
+		json_object_set_new(req, "ca_pem", json_string(pem));
+		free(pem);
+	} else if (strcmp(f, "--proxy") == 0)
+		json_object_set_new(req, "proxy", json_string(arg));
+	else if (strcmp(f, "--credentials-file") == 0)
+		put_secret(req, "userpwd", arg, 1024, 1);
+	else if (strcmp(f, "--proxy-credentials-file") == 0)
+		put_secret(req, "proxy_userpwd", arg, 1024, 1);
+	else if (strcmp(f, "--client-cert") == 0) {
+		char *pem = slurp(arg);
+
+		json_object_set_new(req, "client_cert_pem", json_string(pem));
+		free(pem);
+	} else if (strcmp(f, "--client-key") == 0)
+		put_secret(req, "client_key_pem", arg, 32768, 0);
+	else if (strcmp(f, "--max-rate") == 0)
+		json_object_set_new(req, "max_rate", json_integer(
+		    parse_rate(arg)));
+	else if (strcmp(f, "--concurrency") == 0) {
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (*end != '\0' || end == arg || v < 1 || v > 64) {
+			fprintf(stderr, "airlockctl: --concurrency must be 1 "
+			    "to 64\n");
+			exit(EX_USAGE);
+		}
+		json_object_set_new(req, "concurrency", json_integer(v));
+	} else
+		return 0;
+	(*i)++;
+	return 1;
+}
+
+/* The sync settings of a cran mirror, on one line, for repo list. */
+static void
+print_sync(json_t *r)
+{
+	json_t *s = json_object_get(r, "sync");
+	const char *u = json_string_value(json_object_get(s, "upstream"));
+	const char *p = json_string_value(json_object_get(s, "proxy"));
+	json_t *rate = json_object_get(s, "max_rate");
+
+	if (s == NULL)
+		return;
+	printf("%s: upstream %s, CA bundle: %s, proxy: %s, concurrency %lld, "
+	    "max rate: ", json_string_value(json_object_get(r, "name")),
+	    u ? u : "none", json_string_value(json_object_get(s, "ca_file")),
+	    p ? p : "none", (long long)json_integer_value(json_object_get(s,
+	    "concurrency")));
+	if (json_is_integer(rate))
+		printf("%lld B/s", (long long)json_integer_value(rate));
+	else
+		printf("unlimited");
+	printf(", client certificate: %s, credentials: %s, proxy "
+	    "credentials: %s\n", json_object_get(s, "client_cert") ? "set" :
+	    "none", json_string_value(json_object_get(s, "credentials")),
+	    json_string_value(json_object_get(s, "proxy_credentials")));
+}
+
 static int
 cmd_repo(int argc, char **argv)
 {
@@ -270,8 +487,7 @@ cmd_repo(int argc, char **argv)
 	struct table t = { NULL, 8, 0 };
 	char a[32], b[32], c[32], d[32], e[40];
 	const char *kind = NULL, *access = NULL, *from = NULL;
-	const char *include = NULL, *rversion = NULL, *upstream = NULL;
-	const char *cafile = NULL;
+	const char *include = NULL, *rversion = NULL;
 	size_t i;
 	int rc;
 
@@ -293,10 +509,40 @@ cmd_repo(int argc, char **argv)
 			    fmt_time(json_integer_value(json_object_get(r,
 			    "created")), e, sizeof(e)));
 		table_print(&t);
+		json_array_foreach(json_object_get(ans, "repos"), i, r)
+			print_sync(r);
+		json_decref(ans);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "edit") == 0) {
+		int k, in = 0;
+
+		r = json_pack("{s:s, s:s}", "cmd", "repo.edit", "repo",
+		    argv[2]);
+		for (k = 3; k < argc; k++) {
+			if (strcmp(argv[k], "--access") == 0) {
+				fprintf(stderr, "airlockctl: access rules: "
+				    "airlockctl repo access %s RULE\n",
+				    argv[2]);
+				return EX_USAGE;
+			}
+			if (!sync_flag(argc, argv, &k, r, &in))
+				usage();
+		}
+		if (argc == 3)
+			usage();
+		ans = call(r, NULL, 0);
+		if ((rc = check(ans)) != 0 || json_out)
+			return rc ? rc : print_json(ans);
+		printf("edited %s: %s\n", argv[2], json_string_value(
+		    json_object_get(ans, "changed")));
 		json_decref(ans);
 		return 0;
 	}
 	if (argc >= 3 && strcmp(argv[1], "create") == 0) {
+		int k, in = 0;
+
+		r = json_object();
 		for (i = 3; i < (size_t)argc; i++) {
 			if (strcmp(argv[i], "--kind") == 0 && i + 1 < (size_t)argc)
 				kind = argv[++i];
@@ -314,19 +560,17 @@ cmd_repo(int argc, char **argv)
 			else if (strcmp(argv[i], "--r-version") == 0 &&
 			    i + 1 < (size_t)argc)
 				rversion = argv[++i];
-			else if (strcmp(argv[i], "--upstream") == 0 &&
-			    i + 1 < (size_t)argc)
-				upstream = argv[++i];
-			else if (strcmp(argv[i], "--ca-file") == 0 &&
-			    i + 1 < (size_t)argc)
-				cafile = argv[++i];
+			else if (strncmp(argv[i], "--no-", 5) != 0 &&
+			    (k = (int)i, sync_flag(argc, argv, &k, r, &in)))
+				i = (size_t)k;
 			else
 				usage();
 		}
 		if (kind == NULL)
 			usage();
-		r = json_pack("{s:s, s:s, s:s}", "cmd", "repo.create", "name",
-		    argv[2], "kind", kind);
+		json_object_set_new(r, "cmd", json_string("repo.create"));
+		json_object_set_new(r, "name", json_string(argv[2]));
+		json_object_set_new(r, "kind", json_string(kind));
 		if (access != NULL)
 			json_object_set_new(r, "access", json_string(access));
 		if (from != NULL)
@@ -336,15 +580,6 @@ cmd_repo(int argc, char **argv)
 		if (rversion != NULL)
 			json_object_set_new(r, "r_version",
 			    json_string(rversion));
-		if (upstream != NULL)
-			json_object_set_new(r, "upstream",
-			    json_string(upstream));
-		if (cafile != NULL) {
-			char *pem = slurp(cafile);
-
-			json_object_set_new(r, "ca_pem", json_string(pem));
-			free(pem);
-		}
 		ans = call(r, NULL, 0);
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);

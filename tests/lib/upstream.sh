@@ -7,9 +7,12 @@
 #   upstream_start DIR     serve DIR; sets UPORT, UPURL, UPCA
 #   upstream_stop
 # UP_RATE (e.g. 2m): nginx's limit_rate per connection, read by
-# upstream_start.  A restart keeps the port (and so UPURL), the CA and the
+# upstream_start; UP_SERVER: more directives for its server block
+# (auth_basic, ssl_verify_client ...), and UP_CHECK: curl options that
+# make upstream_up's request pass them.  A restart keeps the port (and so UPURL), the CA and the
 # certificate; the access log ($T/nginx/access.log) is appended to and
-# logs each request's Range header as range="...".
+# logs each request's Range header as range="...", its connection's serial
+# number as conn=N and its time as rt=SECONDS.
 UPPID=
 UPORT=${UPORT:-}
 UPURL=
@@ -78,8 +81,9 @@ upstream_certs() {
 
 # upstream_up: the index answers 200 over HTTPS with the test CA.
 upstream_up() {
+	# shellcheck disable=SC2086
 	test "$(curl -s -o /dev/null -w '%{http_code}' -m 2 --cacert "$UPCA" \
-	    "$UPURL/src/contrib/PACKAGES")" = 200
+	    ${UP_CHECK:-} "$UPURL/src/contrib/PACKAGES")" = 200
 }
 
 # upstream_start DIR: nginx serving DIR over HTTPS on 127.0.0.1:$UPORT.
@@ -125,7 +129,8 @@ events {
 }
 http {
 	log_format upstream '\$remote_addr [\$time_local] "\$request" \$status '
-	    '\$body_bytes_sent range="\$http_range" "\$http_user_agent"';
+	    '\$body_bytes_sent range="\$http_range" "\$http_user_agent" '
+	    'conn=\$connection rt=\$request_time';
 	access_log $T/nginx/access.log upstream;
 	sendfile on;
 	keepalive_timeout 60s;
@@ -139,6 +144,7 @@ http {
 		ssl_protocols TLSv1.2 TLSv1.3;
 		root $1;
 		$_up_rate
+		${UP_SERVER:-}
 	}
 }
 EOF

@@ -205,6 +205,42 @@ test_socket_roundtrip(void)
 	buf_release(&p);
 }
 
+/*
+ * A peer that sends, then exits with a message of ours unread: what it
+ * sent still arrives, then the end (the kernel reports the reset first).
+ */
+static void
+test_socket_reset(void)
+{
+	struct ipc_chan a, b;
+	struct ipc_msg m;
+	struct buf p;
+	uint64_t v;
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	ipc_chan_init(&a, sv[0], ROLE_MASTER, ROLE_WORKER);
+	ipc_chan_init(&b, sv[1], ROLE_WORKER, ROLE_MASTER);
+	a.state = b.state = S_RUN;
+	buf_init(&p, 64);
+	buf_put_u64(&p, 1);
+	CHECK(ipc_send(&a, IPC_PING, &p, NULL, 0) == 0);	/* never read */
+	buf_reset(&p);
+	buf_put_u64(&p, 2);
+	CHECK(ipc_send(&b, IPC_PONG, &p, NULL, 0) == 0);
+	buf_reset(&p);
+	buf_put_u64(&p, 3);
+	CHECK(ipc_send(&b, IPC_PONG, &p, NULL, 0) == 0);
+	close(sv[1]);
+	CHECK(ipc_recv(&a, &m, 0) == 1 && m.type == IPC_PONG);
+	CHECK(buf_get_u64(&m.payload, &v) == 0 && v == 2);
+	CHECK(ipc_recv(&a, &m, 1) == 1 && m.type == IPC_PONG);
+	CHECK(buf_get_u64(&m.payload, &v) == 0 && v == 3);
+	CHECK(ipc_recv(&a, &m, 0) == -1 && errno == 0);
+	close(sv[0]);
+	buf_release(&p);
+}
+
 static void
 test_socket_rejects(void)
 {
@@ -270,6 +306,7 @@ main(void)
 	RUN(test_decode_state);
 	RUN(test_decode_fds);
 	RUN(test_socket_roundtrip);
+	RUN(test_socket_reset);
 	RUN(test_socket_rejects);
 	TEST_EXIT();
 }
