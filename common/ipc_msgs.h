@@ -44,8 +44,12 @@
  *           (common/tlskey.h: u8 op, i32 padding, u32 length, bytes)
  *   KEY_REP    i32 result length (-1: refused), then the bytes
  *
- *   SYNC_JOB   JSON {"repos":[{"name","upstream","ca_pem"}]}: what to
- *           mirror in this window
+ *   SYNC_JOB   JSON {"repos":[{"name","upstream","ca_pem","packages",
+ *           "suggests"}]}: what to mirror in this window; "packages" is
+ *           the size of the repository's package list (absent: it has
+ *           none, so everything upstream is mirrored)
+ *   SYNC_WANT  str repository, str package names ("a\nb\n"...): its
+ *           package list (as many messages as it takes, before SYNC_GO)
  *   SYNC_HAVE  str repository, str file names ("a_1.0.tar.gz\n"...):
  *           what the mirror holds already (as many messages as it takes)
  *   SYNC_GO    (empty): the job is complete, start
@@ -110,6 +114,7 @@
 	X(SYNC_DONE, 29, R_SYNC, R_MASTER, 0, 0, 1024, S_RUN)               \
 	X(UNBUNDLE, 30, R_MASTER, R_INSPECT, 1, 1, 65536, S_RUN)            \
 	X(UNBUNDLED_FILE, 31, R_INSPECT, R_MASTER, 1, 1, 1024, S_RUN)       \
-	X(UNBUNDLED_DONE, 32, R_INSPECT, R_MASTER, 0, 0, 4096, S_RUN)
+	X(UNBUNDLED_DONE, 32, R_INSPECT, R_MASTER, 0, 0, 4096, S_RUN)      \
+	X(SYNC_WANT, 33, R_MASTER, R_SYNC, 0, 0, 65536, S_RUN)
 
 #endif

@@ -28,6 +28,7 @@
 #include "pkg.h"
 #include "publish.h"
 #include "store.h"
+#include "synclist.h"
 #include "util.h"
 
 #define CTL_MAX_CONNS 16
@@ -298,6 +299,24 @@ need_repo(struct conn *c, json_t *req, const char **name, char *kind,
 	return id;
 }
 
+/* The package list summary of a repository, as stored (JSON null: none). */
+static json_t *
+db_sync_list(sqlite3 *db, int64_t rid)
+{
+	sqlite3_stmt *st;
+	json_t *j = NULL;
+
+	if ((st = db_prepare(db, "SELECT sync_options FROM repos WHERE id = "
+	    "?")) != NULL) {
+		sqlite3_bind_int64(st, 1, rid);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			j = synclist_summary((const char *)
+			    sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return j ? j : json_null();
+}
+
 static void
 cmd_repo_create(struct conn *c, json_t *req)
 {
@@ -307,8 +326,9 @@ cmd_repo_create(struct conn *c, json_t *req)
 	const char *upstream = json_string_value(json_object_get(req,
 	    "upstream"));
 	const char *ca = json_string_value(json_object_get(req, "ca_pem"));
-	char why[256];
+	char why[256], *optstext;
 	sqlite3_stmt *st;
+	json_t *opts, *list;
 	int64_t rid;
 
 	if (name == NULL || !pkg_repo_name_valid(name)) {
@@ -345,12 +365,32 @@ cmd_repo_create(struct conn *c, json_t *req)
 		    "without credentials in it");
 		return;
 	}
+	opts = json_object();
+	if (synclist_apply(req, opts, why, sizeof(why)) < 0) {
+		json_decref(opts);
+		reply_error(c, "%s", why);
+		return;
+	}
+	if (json_object_size(opts) > 0 && strcmp(kind, "cran") != 0) {
+		json_decref(opts);
+		reply_error(c, "a package list is for a cran mirror (--kind "
+		    "cran)");
+		return;
+	}
+	optstext = json_object_size(opts) > 0 ? json_dumps(opts,
+	    JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(opts);
 	st = db_prepare(ctl.db, "INSERT INTO repos (name, kind, created_at, "
-	    "access, upstream, upstream_ca) VALUES (?, ?, ?, ?, ?, ?)");
+	    "access, upstream, upstream_ca, sync_options) VALUES (?, ?, ?, ?, "
+	    "?, ?, ?)");
 	if (st == NULL) {
+		free(optstext);
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		return;
 	}
+	if (optstext != NULL)
+		sqlite3_bind_text(st, 7, optstext, -1, SQLITE_TRANSIENT);
+	free(optstext);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
@@ -387,8 +427,16 @@ cmd_repo_create(struct conn *c, json_t *req)
 	log_info("control: repository %s (%s) created", name, kind);
 	audit_record("add_repository", 0, c->actor, "%s created repository "
 	    "%s (%s, access %s)", c->actor, name, kind, access);
-	reply(c, json_pack("{s:b, s:{s:s, s:s, s:s}}", "ok", 1, "repo", "name",
-	    name, "kind", kind, "access", access));
+	list = db_sync_list(ctl.db, rid);
+	if (json_is_object(list))
+		audit_record("sync_list", 0, c->actor, "%s gave %s a package "
+		    "list of %lld name(s)%s", c->actor, name,
+		    (long long)json_integer_value(json_object_get(list,
+		    "size")), json_is_true(json_object_get(list, "suggests")) ?
+		    ", with their Suggests" : "");
+	reply(c, json_pack("{s:b, s:{s:s, s:s, s:s, s:o}}", "ok", 1, "repo",
+	    "name", name, "kind", kind, "access", access, "package_list",
+	    list));
 }
 
 static void
@@ -404,7 +452,7 @@ cmd_repo_list(struct conn *c)
 	    "(SELECT COUNT(*) FROM snapshots s WHERE s.repo_id = r.id "
 	    "  AND s.state = 'published'), "
 	    "(SELECT MAX(id) FROM snapshots s WHERE s.repo_id = r.id "
-	    "  AND s.state = 'published'), r.access "
+	    "  AND s.state = 'published'), r.access, r.sync_options "
 	    "FROM repos r ORDER BY r.name");
 	if (st == NULL) {
 		json_decref(repos);
@@ -413,7 +461,7 @@ cmd_repo_list(struct conn *c)
 	}
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(repos, json_pack(
-		    "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}",
+		    "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o}",
 		    "name", (const char *)sqlite3_column_text(st, 0),
 		    "kind", (const char *)sqlite3_column_text(st, 1),
 		    "access", (const char *)sqlite3_column_text(st, 7),
@@ -422,7 +470,9 @@ cmd_repo_list(struct conn *c)
 		    "packages", (json_int_t)sqlite3_column_int64(st, 4),
 		    "snapshots", (json_int_t)sqlite3_column_int64(st, 5),
 		    "latest", sqlite3_column_type(st, 6) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 6))));
+		    json_null() : json_integer(sqlite3_column_int64(st, 6)),
+		    "package_list", synclist_summary((const char *)
+		    sqlite3_column_text(st, 8))));
 	sqlite3_finalize(st);
 	reply(c, json_pack("{s:b, s:o}", "ok", 1, "repos", repos));
 }

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "log.h"
 #include "util.h"
+#include "synclist.h"
 #include "window.h"
 
 #define SCHEDULE_BY "schedule"
@@ -65,19 +66,57 @@ passes_reset(void)
 	W.npasses = 0;
 }
 
+/*
+ * Sends names to the sync role as SYNC_HAVE or SYNC_WANT messages of at
+ * most HAVE_PIECE bytes; h is scratch, b the message.  0 or -1.
+ */
+static int
+send_names(enum ipc_type type, const char *repo, sqlite3_stmt *st,
+    json_t *list, struct buf *b, struct buf *h)
+{
+	const char *f;
+	size_t i = 0;
+	int r = 0;
+
+	buf_reset(h);
+	for (;;) {
+		if (st != NULL)
+			f = sqlite3_step(st) == SQLITE_ROW ?
+			    (const char *)sqlite3_column_text(st, 0) : NULL;
+		else
+			f = json_string_value(json_array_get(list, i++));
+		if (f == NULL || h->len + strlen(f) + 1 > HAVE_PIECE) {
+			if (h->len > 0) {
+				buf_reset(b);
+				buf_put_str(b, repo);
+				buf_put_u32(b, (uint32_t)h->len);
+				buf_put(b, h->data, h->len);
+				if ((r = W.ops->send(type, b)) != 0)
+					return r;
+				buf_reset(h);
+			}
+			if (f == NULL)
+				return 0;
+		}
+		buf_putf(h, "%s\n", f);
+	}
+}
+
 /* What this window mirrors: every cran repository with an upstream. */
 void
 window_sync_ready(void)
 {
 	sqlite3_stmt *st, *fs;
-	json_t *repos = json_array(), *job;
+	json_t *repos = json_array(), *job, *lists[MAX_MIRRORS];
 	struct buf b, h;
 	char *text;
 	int r = 0;
 
 	passes_reset();
-	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca FROM "
-	    "repos WHERE kind = 'cran' AND upstream IS NOT NULL ORDER BY name");
+	memset(lists, 0, sizeof(lists));
+	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca, "
+	    "sync_options FROM repos WHERE kind = 'cran' AND upstream IS NOT "
+	    "NULL ORDER BY name");
 	fs = db_prepare(W.db, "SELECT file FROM versions WHERE repo_id = ?");
 	if (st == NULL || fs == NULL) {
 		sqlite3_finalize(st);
@@ -88,15 +127,29 @@ window_sync_ready(void)
 	buf_init(&b, IPC_MAX_PAYLOAD);
 	buf_init(&h, IPC_MAX_PAYLOAD);
 	while (sqlite3_step(st) == SQLITE_ROW && W.npasses < MAX_MIRRORS) {
-		struct pass *p = &W.passes[W.npasses++];
+		struct pass *p = &W.passes[W.npasses];
+		json_t *m, *opts = synclist_options(
+		    (const char *)sqlite3_column_text(st, 4));
 
 		snprintf(p->repo, sizeof(p->repo), "%s",
 		    sqlite3_column_text(st, 1));
 		p->state = "waiting";
 		p->errors = json_array();
-		json_array_append_new(repos, json_pack("{s:s, s:s, s:s?}",
-		    "name", p->repo, "upstream", sqlite3_column_text(st, 2),
-		    "ca_pem", sqlite3_column_text(st, 3)));
+		m = json_pack("{s:s, s:s, s:s?}", "name", p->repo, "upstream",
+		    sqlite3_column_text(st, 2), "ca_pem",
+		    sqlite3_column_text(st, 3));
+		/* The list, when the mirror has one, follows as SYNC_WANT. */
+		if (json_is_array(json_object_get(opts, "packages"))) {
+			lists[W.npasses] = json_incref(json_object_get(opts,
+			    "packages"));
+			json_object_set_new(m, "packages", json_integer(
+			    (json_int_t)json_array_size(lists[W.npasses])));
+			json_object_set_new(m, "suggests", json_boolean(
+			    json_is_true(json_object_get(opts, "suggests"))));
+		}
+		json_decref(opts);
+		json_array_append_new(repos, m);
+		W.npasses++;
 	}
 	sqlite3_finalize(st);
 	job = json_pack("{s:o}", "repos", repos);
@@ -106,34 +159,20 @@ window_sync_ready(void)
 	    W.ops->send(IPC_SYNC_JOB, &b) != 0)
 		r = -1;
 	free(text);
-	/* What each mirror holds already, in pieces. */
+	/* What each mirror holds already, and its list, in pieces. */
 	for (size_t i = 0; r == 0 && i < W.npasses; i++) {
 		int64_t id = db_repo_id(W.db, W.passes[i].repo, NULL, 0);
 
 		sqlite3_reset(fs);
 		sqlite3_bind_int64(fs, 1, id);
-		buf_reset(&h);
-		while (r == 0 && sqlite3_step(fs) == SQLITE_ROW) {
-			const char *f = (const char *)sqlite3_column_text(fs, 0);
-
-			if (h.len + strlen(f) + 1 > HAVE_PIECE) {
-				buf_reset(&b);
-				buf_put_str(&b, W.passes[i].repo);
-				buf_put_u32(&b, (uint32_t)h.len);
-				buf_put(&b, h.data, h.len);
-				r = W.ops->send(IPC_SYNC_HAVE, &b);
-				buf_reset(&h);
-			}
-			buf_putf(&h, "%s\n", f);
-		}
-		if (r == 0 && h.len > 0) {
-			buf_reset(&b);
-			buf_put_str(&b, W.passes[i].repo);
-			buf_put_u32(&b, (uint32_t)h.len);
-			buf_put(&b, h.data, h.len);
-			r = W.ops->send(IPC_SYNC_HAVE, &b);
-		}
+		r = send_names(IPC_SYNC_HAVE, W.passes[i].repo, fs, NULL, &b,
+		    &h);
+		if (r == 0 && lists[i] != NULL)
+			r = send_names(IPC_SYNC_WANT, W.passes[i].repo, NULL,
+			    lists[i], &b, &h);
 	}
+	for (size_t i = 0; i < W.npasses; i++)
+		json_decref(lists[i]);
 	sqlite3_finalize(fs);
 	if (r == 0)
 		r = W.ops->send(IPC_SYNC_GO, NULL);

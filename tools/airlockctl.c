@@ -45,6 +45,7 @@ usage(void)
 	    "commands:\n"
 	    "  repo create NAME --kind local|cran [--access RULE]\n"
 	    "  repo create NAME --kind cran --upstream URL [--ca-file PEM]\n"
+	    "      [--packages A,B,... | --package-file FILE] [--suggests]\n"
 	    "  repo create NAME --kind curated --from MIRROR "
 	    "[--include suggests|none] [--r-version X.Y]\n"
 	    "  repo list\n"
@@ -263,12 +264,108 @@ fmt_int(json_t *v, char *buf, size_t n)
 	return buf;
 }
 
+/* Appends the names in text (split at commas and blanks, # comments). */
+static void
+list_names(json_t *list, const char *text)
+{
+	const char *p = text, *e;
+
+	while (*p != '\0') {
+		if (*p == '#') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (strchr(", \t\r\n", *p) != NULL) {
+			p++;
+			continue;
+		}
+		e = p + strcspn(p, ", \t\r\n#");
+		json_array_append_new(list, json_stringn(p, (size_t)(e - p)));
+		p = e;
+	}
+}
+
+/*
+ * A mirror's package list flags (repo create, repo edit): --packages
+ * A,B,...  and --package-file FILE (one or more names a line, # starts a
+ * comment; both may be given and add up), --suggests, --no-suggests.
+ * Consumes argv[*i] (and its value) into req and returns 1, or 0 when it
+ * is none of them.
+ */
+static int
+sync_list_arg(int argc, char **argv, size_t *i, json_t *req)
+{
+	json_t *list = json_object_get(req, "packages");
+	char *text;
+
+	if ((strcmp(argv[*i], "--packages") == 0 ||
+	    strcmp(argv[*i], "--package-file") == 0) && *i + 1 <
+	    (size_t)argc) {
+		if (list == NULL) {
+			list = json_array();
+			json_object_set_new(req, "packages", list);
+		}
+		if (strcmp(argv[*i], "--packages") == 0)
+			list_names(list, argv[*i + 1]);
+		else {
+			text = slurp(argv[*i + 1]);
+			list_names(list, text);
+			free(text);
+		}
+		(*i)++;
+		return 1;
+	}
+	if (strcmp(argv[*i], "--suggests") == 0 ||
+	    strcmp(argv[*i], "--no-suggests") == 0) {
+		json_object_set_new(req, "suggests",
+		    json_boolean(argv[*i][2] == 's'));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the list is too long for one control request (it travels in
+ * one, with the rest of the command); says so.
+ */
+static int
+sync_list_too_long(const json_t *flags)
+{
+	char *text = json_dumps(flags, JSON_COMPACT);
+	size_t n = text ? strlen(text) : 0;
+
+	free(text);
+	if (n + 4096 <= IPC_MAX_PAYLOAD)
+		return 0;
+	fprintf(stderr, "airlockctl: a package list of %zu names is too long "
+	    "for one request (%zu bytes, at most %d with the rest of the "
+	    "command)\n", json_array_size(json_object_get(flags, "packages")),
+	    n, IPC_MAX_PAYLOAD - 4096);
+	return 1;
+}
+
+/* "all", "N" or "N+Suggests" for repo list; "-" when not a mirror. */
+static const char *
+fmt_list(json_t *r, char *buf, size_t n)
+{
+	json_t *l = json_object_get(r, "package_list");
+
+	if (json_is_object(l))
+		snprintf(buf, n, "%lld%s", (long long)json_integer_value(
+		    json_object_get(l, "size")), json_is_true(json_object_get(
+		    l, "suggests")) ? "+Suggests" : "");
+	else
+		snprintf(buf, n, "%s", strcmp(json_string_value(
+		    json_object_get(r, "kind")), "cran") == 0 ? "all" : "-");
+	return buf;
+}
+
 static int
 cmd_repo(int argc, char **argv)
 {
-	json_t *ans, *r;
-	struct table t = { NULL, 8, 0 };
-	char a[32], b[32], c[32], d[32], e[40];
+	json_t *ans, *r, *pl, *lflags = json_object();
+	struct table t = { NULL, 9, 0 };
+	char a[32], b[32], c[32], d[32], e[40], l[40];
 	const char *kind = NULL, *access = NULL, *from = NULL;
 	const char *include = NULL, *rversion = NULL, *upstream = NULL;
 	const char *cafile = NULL;
@@ -280,7 +377,7 @@ cmd_repo(int argc, char **argv)
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);
 		table_add(&t, "NAME", "KIND", "ACCESS", "PACKAGES", "VERSIONS",
-		    "SNAPSHOTS", "LATEST", "CREATED");
+		    "SNAPSHOTS", "LATEST", "MIRRORS", "CREATED");
 		json_array_foreach(json_object_get(ans, "repos"), i, r)
 			table_add(&t,
 			    json_string_value(json_object_get(r, "name")),
@@ -290,6 +387,7 @@ cmd_repo(int argc, char **argv)
 			    fmt_int(json_object_get(r, "versions"), b, sizeof(b)),
 			    fmt_int(json_object_get(r, "snapshots"), c, sizeof(c)),
 			    fmt_int(json_object_get(r, "latest"), d, sizeof(d)),
+			    fmt_list(r, l, sizeof(l)),
 			    fmt_time(json_integer_value(json_object_get(r,
 			    "created")), e, sizeof(e)));
 		table_print(&t);
@@ -320,13 +418,16 @@ cmd_repo(int argc, char **argv)
 			else if (strcmp(argv[i], "--ca-file") == 0 &&
 			    i + 1 < (size_t)argc)
 				cafile = argv[++i];
-			else
+			else if (!sync_list_arg(argc, argv, &i, lflags))
 				usage();
 		}
 		if (kind == NULL)
 			usage();
+		if (sync_list_too_long(lflags))
+			return EX_USAGE;
 		r = json_pack("{s:s, s:s, s:s}", "cmd", "repo.create", "name",
 		    argv[2], "kind", kind);
+		json_object_update(r, lflags);
 		if (access != NULL)
 			json_object_set_new(r, "access", json_string(access));
 		if (from != NULL)
@@ -351,7 +452,16 @@ cmd_repo(int argc, char **argv)
 		printf("created %s repository %s (access: %s)\n", kind, argv[2],
 		    json_string_value(json_object_get(json_object_get(ans,
 		    "repo"), "access")));
+		pl = json_object_get(json_object_get(ans, "repo"),
+		    "package_list");
+		if (json_is_object(pl))
+			printf("it mirrors a list of %lld package(s)%s and "
+			    "their dependencies\n", (long long)
+			    json_integer_value(json_object_get(pl, "size")),
+			    json_is_true(json_object_get(pl, "suggests")) ?
+			    " with their Suggests" : "");
 		json_decref(ans);
+		json_decref(lflags);
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "access") == 0) {
