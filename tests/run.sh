@@ -77,7 +77,7 @@ if command -v clang >/dev/null 2>&1; then
 	fi
 	if make -C "$BUILDDIR" -s fuzz-build >"$out/fuzz-build.log" 2>&1; then
 		for t in fuzz_http fuzz_ipc fuzz_conf fuzz_dcf fuzz_tarball fuzz_cookie \
-		    fuzz_authz fuzz_form fuzz_upstream fuzz_bundle fuzz_resolve; do
+		    fuzz_authz fuzz_form fuzz_upstream fuzz_bundle fuzz_resolve fuzz_zip; do
 			run_tap "$t" fuzz_smoke "$t"
 		done
 	else
