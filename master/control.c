@@ -366,7 +366,7 @@ cmd_repo_create(struct conn *c, json_t *req)
 		return;
 	}
 	opts = json_object();
-	if (synclist_apply(req, opts, why, sizeof(why)) < 0) {
+	if (synclist_apply(req, opts, NULL, why, sizeof(why)) < 0) {
 		json_decref(opts);
 		reply_error(c, "%s", why);
 		return;

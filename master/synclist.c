@@ -69,7 +69,8 @@ names_checked(const json_t *list, char *why, size_t whylen)
 }
 
 int
-synclist_apply(const json_t *req, json_t *opts, char *why, size_t whylen)
+synclist_apply(const json_t *req, json_t *opts, struct buf *what, char *why,
+    size_t whylen)
 {
 	json_t *list = json_object_get(req, "packages");
 	json_t *sugg = json_object_get(req, "suggests");
@@ -93,14 +94,24 @@ synclist_apply(const json_t *req, json_t *opts, char *why, size_t whylen)
 		json_decref(names);
 		return -1;
 	}
-	if (names != NULL)
+	if (names != NULL) {
+		if (what != NULL)
+			buf_putf(what, ", package list of %zu name(s)",
+			    json_array_size(names));
 		json_object_set_new(opts, "packages", names);
-	else if (list != NULL) {
+	} else if (list != NULL) {
+		if (what != NULL)
+			buf_putf(what, ", package list removed (mirrors "
+			    "everything)");
 		json_object_del(opts, "packages");
 		json_object_del(opts, "suggests");
 	}
-	if (sugg != NULL && has_list)
+	if (sugg != NULL && has_list) {
+		if (what != NULL)
+			buf_putf(what, json_is_true(sugg) ? ", with Suggests" :
+			    ", without Suggests");
 		json_object_set(opts, "suggests", sugg);
+	}
 	return 1;
 }
 

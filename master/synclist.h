@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 #define SYNCLIST_MAX 50000	/* names in one list (CRAN has ~22,000) */
 
 /*
@@ -19,12 +21,15 @@
  * opts (a JSON object, changed only on success): "packages", an array of
  * package names, replaces the list, null removes it (the mirror takes
  * everything again); "suggests", a boolean, sets or clears Suggests.
+ * When what is not NULL, what changed is appended to it for the audit
+ * trail (", package list of N name(s)", ", package list removed",
+ * ", with Suggests" ...), as master/syncopt.c (branch syncfeat) does.
  * Returns 1 when it changed something, 0 when req says nothing of the
  * list, -1 with a message for the admin in why (an empty list, one
  * that is not an array of valid names, Suggests without a list).
  */
-int synclist_apply(const json_t *req, json_t *opts, char *why,
-    size_t whylen);
+int synclist_apply(const json_t *req, json_t *opts, struct buf *what,
+    char *why, size_t whylen);
 
 /* sync_options as stored (NULL: none) as an object; a new reference. */
 json_t *synclist_options(const char *text);

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "synclist.h"
 #include "test.h"
+
+static char last_what[256];	/* what the last apply said it changed */
 
 /* synclist_apply of req (JSON text) to opts (JSON text): result, opts. */
 static int
@@ -17,13 +20,18 @@ apply(const char *req, const char *opts, char *out, size_t outsz,
     char *why, size_t whylen)
 {
 	json_t *r = json_loads(req, 0, NULL), *o = json_loads(opts, 0, NULL);
+	struct buf what;
 	char *t;
 	int rc;
 
 	why[0] = '\0';
-	rc = synclist_apply(r, o, why, whylen);
+	buf_init(&what, 1024);
+	rc = synclist_apply(r, o, &what, why, whylen);
 	t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	snprintf(out, outsz, "%s", t ? t : "?");
+	buf_put_u8(&what, 0);
+	snprintf(last_what, sizeof(last_what), "%s", (char *)what.data);
+	buf_release(&what);
 	free(t);
 	json_decref(r);
 	json_decref(o);
@@ -41,6 +49,7 @@ test_apply(void)
 	    sizeof(why)) == 1);
 	CHECK(strcmp(out, "{\"packages\":[\"aa\",\"zz\"],\"proxy\":"
 	    "\"http://p:3128\"}") == 0);
+	CHECK(strcmp(last_what, ", package list of 2 name(s)") == 0);
 	CHECK(apply("{\"packages\":[\"top\"],\"suggests\":true}", "{}", out,
 	    sizeof(out), why, sizeof(why)) == 1);
 	CHECK(strcmp(out, "{\"packages\":[\"top\"],\"suggests\":true}") == 0);
@@ -52,11 +61,14 @@ test_apply(void)
 	CHECK(apply("{\"suggests\":true}", "{\"packages\":[\"a1\"]}", out,
 	    sizeof(out), why, sizeof(why)) == 1);
 	CHECK(strcmp(out, "{\"packages\":[\"a1\"],\"suggests\":true}") == 0);
+	CHECK(strcmp(last_what, ", with Suggests") == 0);
 	/* null removes the list and its Suggests flag, not the rest. */
 	CHECK(apply("{\"packages\":null}", "{\"packages\":[\"a1\"],"
 	    "\"suggests\":true,\"limit\":1}", out, sizeof(out), why,
 	    sizeof(why)) == 1);
 	CHECK(strcmp(out, "{\"limit\":1}") == 0);
+	CHECK(strcmp(last_what, ", package list removed (mirrors everything)")
+	    == 0);
 }
 
 static void
