@@ -45,11 +45,15 @@
  *   KEY_REP    i32 result length (-1: refused), then the bytes
  *
  *   SYNC_JOB   JSON {"repos":[{"name","upstream","ca_pem","options",
- *           "secret"}],"key"}: a mirror to mirror in this window (one
- *           message per mirror, each adds to the list); options is its
- *           sync_options, secret its sealed credentials
+ *           "secret","packages","suggests"}],"key"}: a mirror to mirror in
+ *           this window (one message per mirror, each adds to the list);
+ *           options is its sync_options, secret its sealed credentials
  *           (master/syncopt.h), key the hex sync key that opens them
- *           (only when it has some; the sync role wipes it)
+ *           (only when it has some; the sync role wipes it); "packages" is
+ *           the size of its package list (absent: it has none, so
+ *           everything upstream is mirrored)
+ *   SYNC_WANT  str repository, str package names ("a\nb\n"...): its
+ *           package list (as many messages as it takes, before SYNC_GO)
  *   SYNC_HAVE  str repository, str file names ("a_1.0.tar.gz\n"...):
  *           what the mirror holds already (as many messages as it takes)
  *   SYNC_GO    (empty): the job is complete, start
@@ -114,6 +118,7 @@
 	X(SYNC_DONE, 29, R_SYNC, R_MASTER, 0, 0, 1024, S_RUN)               \
 	X(UNBUNDLE, 30, R_MASTER, R_INSPECT, 1, 1, 65536, S_RUN)            \
 	X(UNBUNDLED_FILE, 31, R_INSPECT, R_MASTER, 1, 1, 1024, S_RUN)       \
-	X(UNBUNDLED_DONE, 32, R_INSPECT, R_MASTER, 0, 0, 4096, S_RUN)
+	X(UNBUNDLED_DONE, 32, R_INSPECT, R_MASTER, 0, 0, 4096, S_RUN)      \
+	X(SYNC_WANT, 33, R_MASTER, R_SYNC, 0, 0, 65536, S_RUN)
 
 #endif

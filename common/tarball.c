@@ -113,6 +113,8 @@ struct lset {
 struct tb {
 	struct archive *a;
 	int fd;
+	int zip;			/* a binary package's zip (seekable) */
+	int64_t base, pos, end;		/* zip: the archive's bytes in fd */
 	uint64_t hkey;			/* the point hashes are taken at */
 	struct tar_limits lim;		/* zeros replaced by defaults */
 	uint64_t nread;			/* compressed bytes read from fd */
@@ -133,7 +135,8 @@ struct tb {
 	struct lset links;
 	char *err;
 	size_t errlen;
-	unsigned char buf[64 * 1024];
+	unsigned char buf[64 * 1024];	/* what libarchive reads from */
+	unsigned char out[64 * 1024];	/* zip: members' data, dropped */
 };
 
 static void tb_fail(struct tb *, const char *, const char *, ...)
@@ -680,6 +683,32 @@ read_desc(struct tb *tb, const char *name, int64_t size)
 }
 
 /*
+ * A zip member's data, inflated and dropped: skipping would only seek,
+ * so its CRC would go unchecked, and the sizes in zip headers are only
+ * claims.  What inflates beyond the header's size is refused here, so
+ * max_unpacked bounds the real bytes.  0, -1 (error set) or -2.
+ */
+static int
+zip_data(struct tb *tb, const char *name, int64_t size)
+{
+	uint64_t got = 0;
+	la_ssize_t r;
+
+	while ((r = archive_read_data(tb->a, tb->out, sizeof(tb->out))) > 0)
+		if ((got += (uint64_t)r) > (uint64_t)size) {
+			tb_fail(tb, name, "longer than its header says");
+			return -1;
+		}
+	if (r < 0)
+		return -2;
+	if (got != (uint64_t)size) {
+		tb_fail(tb, name, "shorter than its header says");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Checks one member.  Returns 0 to go on, -1 with the error set, or -2
  * when libarchive failed reading its data (the caller reports that).
  */
@@ -711,6 +740,15 @@ member(struct tb *tb, struct archive_entry *e)
 	}
 	if (hard != NULL && sym != NULL) {
 		tb_fail(tb, name, "both a hard and a symbolic link");
+		return -1;
+	}
+	/* On Windows, "C:" is a drive and "f:s" a stream of file f. */
+	if (tb->zip && strchr(name, ':') != NULL) {
+		tb_fail(tb, name, "':' in name");
+		return -1;
+	}
+	if (tb->zip && archive_entry_is_encrypted(e)) {
+		tb_fail(tb, name, "encrypted member");
 		return -1;
 	}
 	if (hard == NULL) {
@@ -818,7 +856,8 @@ member(struct tb *tb, struct archive_entry *e)
 		ret = read_desc(tb, name, size) == 0 ? 0 : -2;
 		goto out;
 	}
-	ret = archive_read_data_skip(tb->a) == ARCHIVE_OK ? 0 : -2;
+	ret = tb->zip ? zip_data(tb, name, size) :
+	    archive_read_data_skip(tb->a) == ARCHIVE_OK ? 0 : -2;
  out:
 	free(key);
 	return ret;
@@ -875,6 +914,55 @@ tb_read(struct archive *a, void *arg, const void **buf)
 	return n;
 }
 
+/* A zip is read where libarchive asks: its central directory first. */
+static la_ssize_t
+zip_read(struct archive *a, void *arg, const void **buf)
+{
+	struct tb *tb = arg;
+	size_t want = sizeof(tb->buf);
+	ssize_t n;
+
+	if (tb->end - tb->pos < (int64_t)want)
+		want = (size_t)(tb->end - tb->pos);
+	if (want == 0) {
+		*buf = tb->buf;
+		return 0;
+	}
+	do
+		n = pread(tb->fd, tb->buf, want, tb->base + tb->pos);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		tb->stop = TB_READERR;
+		tb->rerrno = errno;
+		archive_set_error(a, errno, "read error");
+		return -1;
+	}
+	tb->pos += n;
+	tb->nread += (uint64_t)n;
+	*buf = tb->buf;
+	return n;
+}
+
+static la_int64_t
+zip_seek(struct archive *a, void *arg, la_int64_t off, int whence)
+{
+	struct tb *tb = arg;
+	int64_t to;
+
+	(void)a;
+	if (whence == SEEK_SET)
+		to = off;
+	else if (whence == SEEK_CUR)
+		to = tb->pos + off;
+	else if (whence == SEEK_END)
+		to = tb->end + off;
+	else
+		return ARCHIVE_FATAL;
+	if (to < 0 || to > tb->end)
+		return ARCHIVE_FATAL;
+	return tb->pos = to;
+}
+
 /*
  * Says why libarchive failed, preferring what tb_read knows.  The fault
  * is in member's data, or in what follows it when after is set.
@@ -919,22 +1007,19 @@ is_gzip(struct archive *a)
 	    archive_filter_code(a, 1) == ARCHIVE_FILTER_NONE;
 }
 
-int
-tarball_inspect(int fd, const struct tar_limits *lim, struct tar_result *res,
+/* A new inspection of fd; NULL with err set. */
+static struct tb *
+tb_new(int fd, const struct tar_limits *lim, struct tar_result *res,
     char *err, size_t errlen)
 {
-	struct archive_entry *e;
 	struct tb *tb;
-	const char *msg;
-	char *name = NULL;
-	int r, ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (errlen > 0)
 		err[0] = '\0';
 	if ((tb = calloc(1, sizeof(*tb))) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	tb->fd = fd;
 	tb->err = err;
@@ -943,7 +1028,7 @@ tarball_inspect(int fd, const struct tar_limits *lim, struct tar_result *res,
 	if (getrandom(&tb->hkey, sizeof(tb->hkey), 0) != sizeof(tb->hkey)) {
 		tb_fail(tb, NULL, "getrandom: %s", strerror(errno));
 		free(tb);
-		return -1;
+		return NULL;
 	}
 	tb->hkey = tb->hkey % (HASH_P - 1) + 1;
 	tb->lim = *lim;
@@ -955,46 +1040,17 @@ tarball_inspect(int fd, const struct tar_limits *lim, struct tar_result *res,
 		tb->lim.max_members = TAR_DEFAULT_MAX_MEMBERS;
 	if (tb->lim.max_description == 0)
 		tb->lim.max_description = TAR_DEFAULT_MAX_DESCRIPTION;
+	return tb;
+}
 
-	/*
-	 * Without zlib, libarchive would fork gzip (ARCHIVE_WARN); no
-	 * sandbox here allows that, so anything but OK is an error.
-	 */
-	if ((tb->a = archive_read_new()) == NULL ||
-	    archive_read_support_filter_gzip(tb->a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(tb->a) != ARCHIVE_OK) {
-		tb_fail(tb, NULL, "libarchive cannot read gzip and tar");
-		goto out;
-	}
-	/*
-	 * Opening chooses the filters, then the format, reading as far as
-	 * it needs to; when it fails, the filters are gone, so whether it
-	 * was gzip is told from the magic tb_read saw.
-	 */
-	r = archive_read_open(tb->a, tb, NULL, tb_read, NULL);
-	if (tb->stop != TB_GOING) {
-		tb_archive_error(tb, NULL, 0);
-		goto out;
-	}
-	if (tb->nread == 0) {
-		tb_fail(tb, NULL, "empty file");
-		goto out;
-	}
-	if (tb->magiclen < 3 || memcmp(tb->magic, "\x1f\x8b\x08", 3) != 0 ||
-	    (r == ARCHIVE_OK && !is_gzip(tb->a))) {
-		tb_fail(tb, NULL, "not a gzip-compressed tar archive");
-		goto out;
-	}
-	if (r != ARCHIVE_OK) {
-		/* Its errno for this is private; the text has been stable. */
-		msg = archive_error_string(tb->a);
-		if (msg != NULL && strcmp(msg, "Unrecognized archive format") == 0)
-			tb_fail(tb, NULL, "not a gzip-compressed tar archive "
-			    "(gzip, but no tar inside)");
-		else
-			tb_archive_error(tb, NULL, 0);
-		goto out;
-	}
+/* Every member of the opened archive, then what needs them all. */
+static int
+tb_walk(struct tb *tb)
+{
+	struct archive_entry *e;
+	const char *msg;
+	char *name = NULL;
+	int r, ret = -1;
 
 	for (;;) {
 		r = archive_read_next_header(tb->a, &e);
@@ -1041,28 +1097,149 @@ tarball_inspect(int fd, const struct tar_limits *lim, struct tar_result *res,
 	}
 	if (check_dotlinks(tb) != 0)
 		goto out;
-
-	res->pkgdir = tb->pkgdir;
-	res->description = tb->desc;
-	res->description_len = tb->desclen;
-	res->members = tb->members;
-	res->unpacked = tb->unpacked;
-	res->has_src = tb->has_src;
-	tb->pkgdir = tb->desc = NULL;
 	ret = 0;
  out:
-	if (ret != 0 && errlen > 0 && err[0] == '\0')
+	free(name);
+	return ret;
+}
+
+/* Hands the result over when ok, and frees the inspection. */
+static int
+tb_done(struct tb *tb, int ok, struct tar_result *res, char *err,
+    size_t errlen)
+{
+	if (ok) {
+		res->pkgdir = tb->pkgdir;
+		res->description = tb->desc;
+		res->description_len = tb->desclen;
+		res->members = tb->members;
+		res->unpacked = tb->unpacked;
+		res->has_src = tb->has_src;
+		tb->pkgdir = tb->desc = NULL;
+	} else if (errlen > 0 && err[0] == '\0')
 		snprintf(err, errlen, "cannot inspect archive");
 	if (tb->a != NULL)
 		archive_read_free(tb->a);
-	free(name);
 	free(tb->pkgdir);
 	free(tb->desckey);
 	free(tb->desc);
 	free(tb->names.v);
 	lset_free(&tb->links);
 	free(tb);
-	return ret;
+	return ok ? 0 : -1;
+}
+
+int
+tarball_inspect(int fd, const struct tar_limits *lim, struct tar_result *res,
+    char *err, size_t errlen)
+{
+	struct tb *tb;
+	const char *msg;
+	int r, ok = 0;
+
+	if ((tb = tb_new(fd, lim, res, err, errlen)) == NULL)
+		return -1;
+	/*
+	 * Without zlib, libarchive would fork gzip (ARCHIVE_WARN); no
+	 * sandbox here allows that, so anything but OK is an error.
+	 */
+	if ((tb->a = archive_read_new()) == NULL ||
+	    archive_read_support_filter_gzip(tb->a) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(tb->a) != ARCHIVE_OK) {
+		tb_fail(tb, NULL, "libarchive cannot read gzip and tar");
+		goto out;
+	}
+	/*
+	 * Opening chooses the filters, then the format, reading as far as
+	 * it needs to; when it fails, the filters are gone, so whether it
+	 * was gzip is told from the magic tb_read saw.
+	 */
+	r = archive_read_open(tb->a, tb, NULL, tb_read, NULL);
+	if (tb->stop != TB_GOING) {
+		tb_archive_error(tb, NULL, 0);
+		goto out;
+	}
+	if (tb->nread == 0) {
+		tb_fail(tb, NULL, "empty file");
+		goto out;
+	}
+	if (tb->magiclen < 3 || memcmp(tb->magic, "\x1f\x8b\x08", 3) != 0 ||
+	    (r == ARCHIVE_OK && !is_gzip(tb->a))) {
+		tb_fail(tb, NULL, "not a gzip-compressed tar archive");
+		goto out;
+	}
+	if (r != ARCHIVE_OK) {
+		/* Its errno for this is private; the text has been stable. */
+		msg = archive_error_string(tb->a);
+		if (msg != NULL && strcmp(msg, "Unrecognized archive format") == 0)
+			tb_fail(tb, NULL, "not a gzip-compressed tar archive "
+			    "(gzip, but no tar inside)");
+		else
+			tb_archive_error(tb, NULL, 0);
+		goto out;
+	}
+	ok = tb_walk(tb) == 0;
+ out:
+	return tb_done(tb, ok, res, err, errlen);
+}
+
+int
+tarball_inspect_zip(int fd, const struct tar_limits *lim,
+    struct tar_result *res, char *err, size_t errlen)
+{
+	unsigned char magic[4];
+	struct tb *tb;
+	int64_t end;
+	ssize_t n;
+	int ok = 0;
+
+	if ((tb = tb_new(fd, lim, res, err, errlen)) == NULL)
+		return -1;
+	tb->zip = 1;
+	if ((tb->base = lseek(fd, 0, SEEK_CUR)) == -1 ||
+	    (end = lseek(fd, 0, SEEK_END)) == -1 ||
+	    lseek(fd, tb->base, SEEK_SET) == -1) {
+		tb_fail(tb, NULL, "cannot seek: %s", strerror(errno));
+		goto out;
+	}
+	tb->end = end - tb->base;
+	if (tb->end == 0) {
+		tb_fail(tb, NULL, "empty file");
+		goto out;
+	}
+	if ((uint64_t)tb->end > tb->lim.max_size) {
+		tb_fail(tb, NULL, "archive larger than %llu bytes",
+		    (unsigned long long)tb->lim.max_size);
+		goto out;
+	}
+	do
+		n = pread(fd, magic, sizeof(magic), tb->base);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, "PK\003\004", 4) != 0) {
+		tb_fail(tb, NULL, "not a zip archive");
+		goto out;
+	}
+	/*
+	 * The seekable reader goes by the central directory, as R's unzip
+	 * and Windows do, and checks each local header against it; the
+	 * streaming one would believe local headers alone.
+	 */
+	if ((tb->a = archive_read_new()) == NULL ||
+	    archive_read_support_format_zip_seekable(tb->a) != ARCHIVE_OK ||
+	    archive_read_set_read_callback(tb->a, zip_read) != ARCHIVE_OK ||
+	    archive_read_set_seek_callback(tb->a, zip_seek) != ARCHIVE_OK ||
+	    archive_read_set_callback_data(tb->a, tb) != ARCHIVE_OK) {
+		tb_fail(tb, NULL, "libarchive cannot read zip");
+		goto out;
+	}
+	if (archive_read_open1(tb->a) != ARCHIVE_OK) {
+		tb_archive_error(tb, NULL, 0);
+		goto out;
+	}
+	ok = tb_walk(tb) == 0;
+ out:
+	return tb_done(tb, ok, res, err, errlen);
 }
 
 void

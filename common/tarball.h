@@ -1,6 +1,6 @@
 /*
- * tarball: inspection of an R source package (<pkg>_<ver>.tar.gz) read
- * from an fd with libarchive.  Untrusted: only ever called inside a
+ * tarball: inspection of an R source package (<pkg>_<ver>.tar.gz), or a
+ * binary one (.zip, .tgz), read from an fd with libarchive.  Untrusted: only ever called inside a
  * sandboxed role (inspect, sync, a worker taking an upload).
  */
 #ifndef AIRLOCK_TARBALL_H
@@ -43,6 +43,18 @@ struct tar_result {
  * overwritten, not freed.  fd is not closed.  Uses getrandom(2).
  */
 int tarball_inspect(int fd, const struct tar_limits *lim,
+    struct tar_result *res, char *err, size_t errlen);
+/*
+ * The same for a Windows binary package (<pkg>_<ver>.zip: an installed
+ * package's directory, zipped), read from where fd is to its end, which
+ * must be seekable.  Every rule above applies, as extractors on Windows
+ * see them, and also: no ':' in a name (a drive, or an NTFS stream), no
+ * encrypted member; every member is inflated, so its CRC and real size
+ * are checked, not only DESCRIPTION's.  A macOS binary (.tgz) is gzip
+ * around tar: tarball_inspect takes it.  Neither checks what makes a
+ * package a binary (a Built field); that is the caller's.
+ */
+int tarball_inspect_zip(int fd, const struct tar_limits *lim,
     struct tar_result *res, char *err, size_t errlen);
 void tarball_result_free(struct tar_result *res);
 

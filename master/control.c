@@ -29,6 +29,7 @@
 #include "pkg.h"
 #include "publish.h"
 #include "store.h"
+#include "synclist.h"
 #include "syncopt.h"
 #include "util.h"
 
@@ -336,6 +337,24 @@ bind_json(sqlite3_stmt *st, int i, const json_t *j, int blob)
 	return r;
 }
 
+/* The package list summary of a repository, as stored (JSON null: none). */
+static json_t *
+db_sync_list(sqlite3 *db, int64_t rid)
+{
+	sqlite3_stmt *st;
+	json_t *j = NULL;
+
+	if ((st = db_prepare(db, "SELECT sync_options FROM repos WHERE id = "
+	    "?")) != NULL) {
+		sqlite3_bind_int64(st, 1, rid);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			j = synclist_summary((const char *)
+			    sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return j ? j : json_null();
+}
+
 static void
 cmd_repo_create(struct conn *c, json_t *req)
 {
@@ -349,6 +368,7 @@ cmd_repo_create(struct conn *c, json_t *req)
 	char why[256], err[512];
 	struct buf what;
 	sqlite3_stmt *st;
+	json_t *list;
 	int64_t rid;
 
 	buf_init(&what, 4096);
@@ -392,6 +412,15 @@ cmd_repo_create(struct conn *c, json_t *req)
 	    strncmp(upstream, "https://", 8) != 0)) {
 		reply_error(c, "credentials are sent to an https:// upstream "
 		    "only");
+		goto out;
+	}
+	if (synclist_apply(req, opts, &what, why, sizeof(why)) < 0) {
+		reply_error(c, "%s", why);
+		goto out;
+	}
+	if (json_object_size(opts) > 0 && strcmp(kind, "cran") != 0) {
+		reply_error(c, "a package list is for a cran mirror (--kind "
+		    "cran)");
 		goto out;
 	}
 	st = db_prepare(ctl.db, "INSERT INTO repos (name, kind, created_at, "
@@ -442,8 +471,16 @@ cmd_repo_create(struct conn *c, json_t *req)
 	    "%s (%s, access %s%s%s%s)", c->actor, name, kind, access,
 	    upstream ? ", upstream " : "", upstream ? upstream : "",
 	    (const char *)what.data);
-	reply(c, json_pack("{s:b, s:{s:s, s:s, s:s}}", "ok", 1, "repo", "name",
-	    name, "kind", kind, "access", access));
+	list = db_sync_list(ctl.db, rid);
+	if (json_is_object(list))
+		audit_record("sync_list", 0, c->actor, "%s gave %s a package "
+		    "list of %lld name(s)%s", c->actor, name,
+		    (long long)json_integer_value(json_object_get(list,
+		    "size")), json_is_true(json_object_get(list, "suggests")) ?
+		    ", with their Suggests" : "");
+	reply(c, json_pack("{s:b, s:{s:s, s:s, s:s, s:o}}", "ok", 1, "repo",
+	    "name", name, "kind", kind, "access", access, "package_list",
+	    list));
 out:
 	json_decref(opts);
 	json_decref(secrets);
@@ -476,7 +513,9 @@ cmd_repo_edit(struct conn *c, json_t *req)
 		    name);
 		goto out;
 	}
-	if (upstream == NULL && ca == NULL && !syncopt_requested(req)) {
+	if (upstream == NULL && ca == NULL && !syncopt_requested(req) &&
+	    json_object_get(req, "packages") == NULL &&
+	    json_object_get(req, "suggests") == NULL) {
 		reply_error(c, "repo edit: nothing to change");
 		goto out;
 	}
@@ -526,6 +565,10 @@ cmd_repo_edit(struct conn *c, json_t *req)
 		buf_putf(&what, ", CA bundle removed (the system's CAs)");
 	if (syncopt_apply(ctl.conf->data_dir, name, req, opts, secrets, &what,
 	    err, sizeof(err)) != 0) {
+		reply_error(c, "%s", err);
+		goto out;
+	}
+	if (synclist_apply(req, opts, &what, err, sizeof(err)) < 0) {
 		reply_error(c, "%s", err);
 		goto out;
 	}
@@ -596,7 +639,7 @@ cmd_repo_list(struct conn *c)
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		r = json_pack(
-		    "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}",
+		    "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o}",
 		    "name", (const char *)sqlite3_column_text(st, 0),
 		    "kind", (const char *)sqlite3_column_text(st, 1),
 		    "access", (const char *)sqlite3_column_text(st, 7),
@@ -605,7 +648,9 @@ cmd_repo_list(struct conn *c)
 		    "packages", (json_int_t)sqlite3_column_int64(st, 4),
 		    "snapshots", (json_int_t)sqlite3_column_int64(st, 5),
 		    "latest", sqlite3_column_type(st, 6) == SQLITE_NULL ?
-		    json_null() : json_integer(sqlite3_column_int64(st, 6)));
+		    json_null() : json_integer(sqlite3_column_int64(st, 6)),
+		    "package_list", synclist_summary((const char *)
+		    sqlite3_column_text(st, 10)));
 		if (strcmp((const char *)sqlite3_column_text(st, 1), "cran") ==
 		    0) {
 			json_t *o = syncopt_parse((const char *)
@@ -615,6 +660,10 @@ cmd_repo_list(struct conn *c)
 			    sqlite3_column_blob(st, 11),
 			    (size_t)sqlite3_column_bytes(st, 11));
 			json_t *p = syncopt_public(o, s);
+
+			/* The list is package_list's, by its size. */
+			json_object_del(p, "packages");
+			json_object_del(p, "suggests");
 
 			json_object_set_new(p, "upstream",
 			    sqlite3_column_type(st, 8) == SQLITE_NULL ?

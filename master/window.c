@@ -20,6 +20,7 @@
 #include "util.h"
 #include "secret.h"
 #include "syncopt.h"
+#include "synclist.h"
 #include "window.h"
 
 #define SCHEDULE_BY "schedule"
@@ -109,10 +110,47 @@ send_job(struct pass *p, json_t *mirror, const char *key, struct buf *b)
 }
 
 /*
+ * Sends names to the sync role as SYNC_HAVE or SYNC_WANT messages of at
+ * most HAVE_PIECE bytes; h is scratch, b the message.  0 or -1.
+ */
+static int
+send_names(enum ipc_type type, const char *repo, sqlite3_stmt *st,
+    json_t *list, struct buf *b, struct buf *h)
+{
+	const char *f;
+	size_t i = 0;
+	int r = 0;
+
+	buf_reset(h);
+	for (;;) {
+		if (st != NULL)
+			f = sqlite3_step(st) == SQLITE_ROW ?
+			    (const char *)sqlite3_column_text(st, 0) : NULL;
+		else
+			f = json_string_value(json_array_get(list, i++));
+		if (f == NULL || h->len + strlen(f) + 1 > HAVE_PIECE) {
+			if (h->len > 0) {
+				buf_reset(b);
+				buf_put_str(b, repo);
+				buf_put_u32(b, (uint32_t)h->len);
+				buf_put(b, h->data, h->len);
+				if ((r = W.ops->send(type, b)) != 0)
+					return r;
+				buf_reset(h);
+			}
+			if (f == NULL)
+				return 0;
+		}
+		buf_putf(h, "%s\n", f);
+	}
+}
+
+/*
  * What this window mirrors: every cran repository with an upstream, its
  * settings, and its sealed credentials with the key that opens them (the
  * master never opens them; the sync role does, and wipes the key).  One
- * SYNC_JOB per mirror, so each may use a whole message.
+ * SYNC_JOB per mirror, so each may use a whole message; a package list
+ * follows as SYNC_WANT.
  */
 void
 window_sync_ready(void)
@@ -122,9 +160,11 @@ window_sync_ready(void)
 	uint8_t key[SECRET_KEY_LEN];
 	char keyhex[2 * SECRET_KEY_LEN + 1], err[512];
 	int r = 0, have_key = 0, no_key = 0;
+	json_t *lists[MAX_MIRRORS];
 	struct buf b, h;
 
 	passes_reset();
+	memset(lists, 0, sizeof(lists));
 	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca, "
 	    "sync_options, sync_secret FROM repos WHERE kind = 'cran' AND "
 	    "upstream IS NOT NULL ORDER BY name");
@@ -140,6 +180,7 @@ window_sync_ready(void)
 	while (r == 0 && sqlite3_step(st) == SQLITE_ROW &&
 	    W.npasses < MAX_MIRRORS) {
 		struct pass *p = &W.passes[W.npasses++];
+		json_t *m;
 
 		snprintf(p->repo, sizeof(p->repo), "%s",
 		    sqlite3_column_text(st, 1));
@@ -163,41 +204,40 @@ window_sync_ready(void)
 				have_key = 1;
 			}
 		}
-		r = send_job(p, json_pack("{s:s, s:s, s:s?, s:o, s:o}", "name",
-		    p->repo, "upstream", sqlite3_column_text(st, 2), "ca_pem",
-		    sqlite3_column_text(st, 3), "options", opts, "secret", sec),
-		    have_key && json_object_size(sec) > 0 ? keyhex : NULL, &b);
+		m = json_pack("{s:s, s:s, s:s?}", "name", p->repo, "upstream",
+		    sqlite3_column_text(st, 2), "ca_pem",
+		    sqlite3_column_text(st, 3));
+		/* The list, when the mirror has one, follows as SYNC_WANT. */
+		if (json_is_array(json_object_get(opts, "packages"))) {
+			lists[W.npasses - 1] = json_incref(json_object_get(opts,
+			    "packages"));
+			json_object_del(opts, "packages");
+			json_object_set_new(m, "packages", json_integer(
+			    (json_int_t)json_array_size(lists[W.npasses - 1])));
+			json_object_set_new(m, "suggests", json_boolean(
+			    json_is_true(json_object_get(opts, "suggests"))));
+		}
+		json_object_set_new(m, "options", opts);
+		json_object_set_new(m, "secret", sec);
+		r = send_job(p, m, have_key && json_object_size(sec) > 0 ?
+		    keyhex : NULL, &b);
 	}
 	sqlite3_finalize(st);
 	OPENSSL_cleanse(keyhex, sizeof(keyhex));
-	/* What each mirror holds already, in pieces. */
+	/* What each mirror holds already, and its list, in pieces. */
 	for (size_t i = 0; r == 0 && i < W.npasses; i++) {
 		int64_t id = db_repo_id(W.db, W.passes[i].repo, NULL, 0);
 
 		sqlite3_reset(fs);
 		sqlite3_bind_int64(fs, 1, id);
-		buf_reset(&h);
-		while (r == 0 && sqlite3_step(fs) == SQLITE_ROW) {
-			const char *f = (const char *)sqlite3_column_text(fs, 0);
-
-			if (h.len + strlen(f) + 1 > HAVE_PIECE) {
-				buf_reset(&b);
-				buf_put_str(&b, W.passes[i].repo);
-				buf_put_u32(&b, (uint32_t)h.len);
-				buf_put(&b, h.data, h.len);
-				r = W.ops->send(IPC_SYNC_HAVE, &b);
-				buf_reset(&h);
-			}
-			buf_putf(&h, "%s\n", f);
-		}
-		if (r == 0 && h.len > 0) {
-			buf_reset(&b);
-			buf_put_str(&b, W.passes[i].repo);
-			buf_put_u32(&b, (uint32_t)h.len);
-			buf_put(&b, h.data, h.len);
-			r = W.ops->send(IPC_SYNC_HAVE, &b);
-		}
+		r = send_names(IPC_SYNC_HAVE, W.passes[i].repo, fs, NULL, &b,
+		    &h);
+		if (r == 0 && lists[i] != NULL)
+			r = send_names(IPC_SYNC_WANT, W.passes[i].repo, NULL,
+			    lists[i], &b, &h);
 	}
+	for (size_t i = 0; i < W.npasses; i++)
+		json_decref(lists[i]);
 	sqlite3_finalize(fs);
 	if (r == 0)
 		r = W.ops->send(IPC_SYNC_GO, NULL);

@@ -53,6 +53,10 @@ struct mirror {
 	struct buf have;	/* "file\n" lines the mirror holds */
 	char **sorted;		/* the same, split and sorted, for lookups */
 	size_t nsorted;
+	int listed;		/* only its package list and their closure */
+	int suggests;		/* ... and the Suggests of the listed ones */
+	size_t nlisted;		/* the list's size, as the job says */
+	struct buf want;	/* "package\n" lines: the list */
 };
 
 static struct ipc_chan ch;
@@ -161,32 +165,38 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Splits the have list into a sorted array (a mirror may hold 100k). */
+/* Splits "line\n" lines in place: *v points into b (a mirror may hold 100k). */
 static void
-have_index(struct mirror *m)
+split_lines(struct buf *b, char ***v, size_t *n)
 {
 	char *p, *end, *nl;
 	size_t cap = 0;
 
-	if (buf_put_u8(&m->have, 0) != 0)
+	if (buf_put_u8(b, 0) != 0)
 		fatal("out of memory");
-	p = (char *)m->have.data;
-	end = p + m->have.len - 1;
+	p = (char *)b->data;
+	end = p + b->len - 1;
 	while (p < end) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
 		*nl = '\0';
-		if (m->nsorted == cap) {
+		if (*n == cap) {
 			char **t;
 
 			cap = cap ? cap * 2 : 1024;
-			if ((t = realloc(m->sorted, cap * sizeof(*t))) == NULL)
+			if ((t = realloc(*v, cap * sizeof(*t))) == NULL)
 				fatal("out of memory");
-			m->sorted = t;
+			*v = t;
 		}
-		m->sorted[m->nsorted++] = p;
+		(*v)[(*n)++] = p;
 		p = nl + 1;
 	}
+}
+
+static void
+have_index(struct mirror *m)
+{
+	split_lines(&m->have, &m->sorted, &m->nsorted);
 	if (m->nsorted > 0)
 		qsort(m->sorted, m->nsorted, sizeof(*m->sorted), cmp_str);
 }
@@ -332,6 +342,104 @@ mirror_opts(const struct mirror *m, struct fetch_opts *o)
 	o->max_rate = m->max_rate;
 }
 
+/* Whether field names package name. */
+static int
+field_names(const char *field, const char *name)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+	int found = 0;
+
+	if (field == NULL || upstream_deps(field, &names, &n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		found |= strcmp(names[i], name) == 0;
+		free(names[i]);
+	}
+	free(names);
+	return found;
+}
+
+/*
+ * Says why a name the closure needs is missing upstream: listed by the
+ * admin, or which package of the closure needs it and in which field.
+ */
+static void
+report_missing(const struct mirror *m, const struct upstream_index *ix,
+    char **wanted, size_t nwanted, const size_t *sel, size_t nsel,
+    const char *name)
+{
+	static const char *const fields[] = { "Depends", "Imports",
+	    "LinkingTo", "Suggests" };
+	const struct upstream_pkg *p;
+	const char *v[4];
+	size_t i, f;
+
+	for (i = 0; i < nwanted; i++)
+		if (strcmp(wanted[i], name) == 0) {
+			report(m->name, name, "in the mirror's package list, "
+			    "but not in the upstream index");
+			return;
+		}
+	for (i = 0; i < nsel; i++) {
+		p = &ix->v[sel[i]];
+		v[0] = p->depends;
+		v[1] = p->imports;
+		v[2] = p->linking_to;
+		v[3] = m->suggests ? p->suggests : NULL;
+		for (f = 0; f < nitems(fields); f++)
+			if (field_names(v[f], name)) {
+				report(m->name, name, "needed by %s %s (%s), "
+				    "but not in the upstream index",
+				    p->package, p->version, fields[f]);
+				return;
+			}
+	}
+	report(m->name, name, "needed, but not in the upstream index");
+}
+
+/*
+ * What a mirror with a package list takes of ix: the list's closure
+ * (sync/upstream.h), as indexes into ix->v in *sel.  Each name that is
+ * neither upstream nor shipped with R is reported as an error of its
+ * own, so the pass is incomplete and publishes nothing until the list
+ * or the upstream is put right; what can be resolved is still fetched,
+ * so that the next pass has less to do.  0, or -1 (reported).
+ */
+static int
+closure_of_list(struct mirror *m, const struct upstream_index *ix,
+    size_t **sel, size_t *nsel)
+{
+	char **wanted = NULL, **missing = NULL;
+	size_t nwanted = 0, nmissing = 0, i;
+
+	split_lines(&m->want, &wanted, &nwanted);
+	if (nwanted != m->nlisted) {
+		report(m->name, "", "the package list arrived with %zu of its "
+		    "%zu names", nwanted, m->nlisted);
+		free(wanted);
+		return -1;
+	}
+	if (upstream_closure(ix, wanted, nwanted, m->suggests, sel, nsel,
+	    &missing, &nmissing) != 0) {
+		report(m->name, "", "the closure of the package list: %s",
+		    strerror(errno));
+		free(wanted);
+		return -1;
+	}
+	for (i = 0; i < nmissing; i++) {
+		report_missing(m, ix, wanted, nwanted, *sel, *nsel,
+		    missing[i]);
+		free(missing[i]);
+	}
+	free(missing);
+	log_info("%s: a list of %zu package(s)%s: %zu in its closure, %zu "
+	    "missing upstream", m->name, nwanted, m->suggests ?
+	    " with their Suggests" : "", *nsel, nmissing);
+	free(wanted);
+	return 0;
+}
+
 /* One mirror's pass: 1 when complete (every file fetched and taken). */
 static int
 pass(struct mirror *m)
@@ -341,7 +449,7 @@ pass(struct mirror *m)
 	struct upstream_index ix = { NULL, 0 };
 	struct fetch_opts o;
 	struct buf gz, txt;
-	size_t n = 0, i, ok = 0;
+	size_t n = 0, i, j, ok = 0, *sel = NULL, nsel;
 	char **names = NULL;
 	int dirfd, r, complete = 0, taken;
 	int64_t t0 = mono_ms(), t1, t2;
@@ -383,10 +491,14 @@ pass(struct mirror *m)
 		report(m->name, "", "PACKAGES.gz: %s", err);
 		goto out;
 	}
-	if ((items = calloc(ix.n ? ix.n : 1, sizeof(*items))) == NULL ||
-	    (names = calloc(ix.n ? ix.n : 1, sizeof(*names))) == NULL)
+	nsel = ix.n;
+	if (m->listed && closure_of_list(m, &ix, &sel, &nsel) != 0)
 		goto out;
-	for (i = 0; i < ix.n; i++) {
+	if ((items = calloc(nsel ? nsel : 1, sizeof(*items))) == NULL ||
+	    (names = calloc(nsel ? nsel : 1, sizeof(*names))) == NULL)
+		goto out;
+	for (j = 0; j < nsel; j++) {
+		i = sel != NULL ? sel[j] : j;
 		if (upstream_file(&ix.v[i], file, sizeof(file)) != 0) {
 			report(m->name, ix.v[i].package, "a bad Path field");
 			continue;
@@ -411,8 +523,8 @@ pass(struct mirror *m)
 		n++;
 	}
 	t1 = mono_ms();
-	log_info("%s: %zu package(s) upstream, %zu to fetch (index: %lld ms)",
-	    m->name, ix.n, n, (long long)(t1 - t0));
+	log_info("%s: %zu package(s) upstream, %zu wanted, %zu to fetch "
+	    "(index: %lld ms)", m->name, ix.n, nsel, n, (long long)(t1 - t0));
 	progress(NULL, 0, 0, 0, n);
 	r = n ? fetch_run(&o, items, n, progress, NULL, &stop, err,
 	    sizeof(err)) : 0;
@@ -444,6 +556,7 @@ out:
 	}
 	free(items);
 	free(names);
+	free(sel);
 	upstream_free(&ix);
 	buf_release(&gz);
 	buf_release(&txt);
@@ -548,15 +661,26 @@ take_job(struct ipc_msg *msg)
 		if (m->secret_error[0] != '\0')
 			mirror_forget(m);
 		buf_init(&m->have, (size_t)1 << 28);
+		if (json_is_integer(json_object_get(r, "packages"))) {
+			m->listed = 1;
+			m->nlisted = (size_t)json_integer_value(
+			    json_object_get(r, "packages"));
+			m->suggests = json_is_true(json_object_get(r,
+			    "suggests"));
+		}
+		buf_init(&m->want, (size_t)1 << 24);
 	}
 	nmirrors += n;
 	OPENSSL_cleanse(key, sizeof(key));
 	json_decref(j);
 }
 
+/* SYNC_HAVE and SYNC_WANT: a piece of a mirror's list of names. */
 static void
-take_have(struct ipc_msg *msg)
+take_names(struct ipc_msg *msg)
 {
+	const char *what = ipc_type_name(msg->type);
+	struct buf *to;
 	char *repo = NULL;
 	uint32_t len;
 	size_t i;
@@ -564,11 +688,15 @@ take_have(struct ipc_msg *msg)
 	if (buf_get_str(&msg->payload, &repo, 79) != 0 ||
 	    buf_get_u32(&msg->payload, &len) != 0 ||
 	    len != buf_avail(&msg->payload))
-		fatal("malformed SYNC_HAVE");
-	for (i = 0; i < nmirrors; i++)
-		if (strcmp(mirrors[i].name, repo) == 0 &&
-		    buf_put(&mirrors[i].have, buf_ptr(&msg->payload), len) != 0)
-			fatal("SYNC_HAVE: too much");
+		fatal("malformed %s", what);
+	for (i = 0; i < nmirrors; i++) {
+		if (strcmp(mirrors[i].name, repo) != 0)
+			continue;
+		to = msg->type == IPC_SYNC_WANT ? &mirrors[i].want :
+		    &mirrors[i].have;
+		if (buf_put(to, buf_ptr(&msg->payload), len) != 0)
+			fatal("%s: too much", what);
+	}
 	free(repo);
 }
 
@@ -602,8 +730,9 @@ sync_main(void)
 			return 0;
 		else if (msg.type == IPC_SYNC_JOB)
 			take_job(&msg);
-		else if (msg.type == IPC_SYNC_HAVE)
-			take_have(&msg);
+		else if (msg.type == IPC_SYNC_HAVE ||
+		    msg.type == IPC_SYNC_WANT)
+			take_names(&msg);
 		else if (msg.type == IPC_SYNC_GO)
 			break;
 		else

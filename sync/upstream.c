@@ -31,12 +31,15 @@
 #define SIZE_DIGITS	15	/* a Size field: less than 1 PB */
 #define GZ_CHUNK	(64 * 1024)
 
+/* Part of R itself. */
 static const char *const base_pkgs[] = {
-	/* base */
 	"base", "compiler", "datasets", "graphics", "grDevices", "grid",
 	"methods", "parallel", "splines", "stats", "stats4", "tcltk",
 	"tools", "utils",
-	/* recommended */
+};
+
+/* Shipped with R, and on CRAN too (common/resolve.c knows the same). */
+static const char *const recommended_pkgs[] = {
 	"KernSmooth", "MASS", "Matrix", "boot", "class", "cluster",
 	"codetools", "foreign", "lattice", "mgcv", "nlme", "nnet", "rpart",
 	"spatial", "survival",
@@ -56,15 +59,28 @@ struct parse_state {
 	size_t errlen;
 };
 
-int
-upstream_is_base(const char *name)
+static int
+in_list(const char *const *list, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < nitems(base_pkgs); i++)
-		if (strcmp(base_pkgs[i], name) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+int
+upstream_is_base(const char *name)
+{
+	return in_list(base_pkgs, nitems(base_pkgs), name) ||
+	    upstream_is_recommended(name);
+}
+
+int
+upstream_is_recommended(const char *name)
+{
+	return in_list(recommended_pkgs, nitems(recommended_pkgs), name);
 }
 
 static void
@@ -767,11 +783,19 @@ upstream_closure(const struct upstream_index *ix, char *const *wanted,
 		c.ord[i] = &ix->v[i];
 	qsort(c.ord, ix->n, sizeof(*c.ord), ord_cmp);
 
-	/* The wanted ones first, so that each counts as wanted. */
+	/*
+	 * The wanted ones first, so that each counts as wanted.  A
+	 * recommended package named here is mirrored when upstream has it
+	 * (an admin asked for it); as a dependency it comes with R.
+	 */
 	for (i = 0; i < nwanted; i++) {
-		if (strcmp(wanted[i], "R") == 0 || upstream_is_base(wanted[i]))
+		if (strcmp(wanted[i], "R") == 0 || (upstream_is_base(wanted[i])
+		    && !upstream_is_recommended(wanted[i])))
 			continue;
-		if ((k = find(ix, c.ord, wanted[i])) < 0) {
+		k = find(ix, c.ord, wanted[i]);
+		if (k < 0 && upstream_is_recommended(wanted[i]))
+			continue;
+		if (k < 0) {
 			if ((dup = strdup(wanted[i])) == NULL ||
 			    closure_missing(&c, dup) != 0)
 				goto fail;

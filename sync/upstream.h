@@ -67,16 +67,20 @@ int upstream_deps(const char *field, char ***names, size_t *n);
 
 /*
  * Whether name is a base or recommended package, which ships with R and
- * is never mirrored.
+ * is not mirrored as a dependency.
  */
 int upstream_is_base(const char *name);
+/* Whether name is one of the recommended packages (a subset of base). */
+int upstream_is_recommended(const char *name);
 
 /*
  * The packages to mirror for wanted: their closure over Depends, Imports
  * and LinkingTo, and with with_suggests also the Suggests of the wanted
  * packages themselves (one level, as install.packages(dependencies =
  * TRUE) does; what they need is followed over the hard fields only).
- * Base packages and "R" are left out.  *out gets indexes into ix->v,
+ * Base packages and "R" are left out, and so are recommended packages
+ * unless wanted names them and ix has them (as common/resolve.c treats
+ * them: they come with R).  *out gets indexes into ix->v,
  * sorted and unique; names that are neither in ix nor base go to
  * *missing, sorted and unique.  The caller frees *out, and *missing with
  * its names.  0, or -1 (errno: ENOMEM, or EINVAL for a dependency field

@@ -62,7 +62,8 @@ fuzz_smoke() {
 
 for t in test_buf test_ipc test_http test_conf test_sandbox test_pkg test_dcf \
     test_rds test_tarball test_authdb test_authparse test_captcha test_audit test_tlskey \
-    test_upstream test_fetch test_bundle test_resolve test_secret test_syncopt; do
+    test_upstream test_fetch test_bundle test_resolve test_secret test_syncopt \
+    test_synclist; do
 	run_tap "$t" "$BUILDDIR/tests/unit/$t"
 done
 
@@ -77,7 +78,7 @@ if command -v clang >/dev/null 2>&1; then
 	fi
 	if make -C "$BUILDDIR" -s fuzz-build >"$out/fuzz-build.log" 2>&1; then
 		for t in fuzz_http fuzz_ipc fuzz_conf fuzz_dcf fuzz_tarball fuzz_cookie \
-		    fuzz_authz fuzz_form fuzz_upstream fuzz_bundle fuzz_resolve; do
+		    fuzz_authz fuzz_form fuzz_upstream fuzz_bundle fuzz_resolve fuzz_zip; do
 			run_tap "$t" fuzz_smoke "$t"
 		done
 	else

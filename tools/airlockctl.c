@@ -57,6 +57,8 @@ usage(void)
 	    "      [--client-cert PEM --client-key PEM | --no-client-cert]\n"
 	    "      [--max-rate BYTES[k|m|g] | --no-max-rate]\n"
 	    "      [--concurrency 1..64 | --no-concurrency]\n"
+	    "      [--packages A,B,... | --package-file FILE | --no-packages]\n"
+	    "      [--suggests | --no-suggests]\n"
 	    "  repo list\n"
 	    "  repo access REPO public|authenticated|group:NAME[,group:NAME...]\n"
 	    "  add REPO FILE.tar.gz...\n"
@@ -480,12 +482,118 @@ print_sync(json_t *r)
 	    json_string_value(json_object_get(s, "proxy_credentials")));
 }
 
+/* Appends the names in text (split at commas and blanks, # comments). */
+static void
+list_names(json_t *list, const char *text)
+{
+	const char *p = text, *e;
+
+	while (*p != '\0') {
+		if (*p == '#') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (strchr(", \t\r\n", *p) != NULL) {
+			p++;
+			continue;
+		}
+		e = p + strcspn(p, ", \t\r\n#");
+		json_array_append_new(list, json_stringn(p, (size_t)(e - p)));
+		p = e;
+	}
+}
+
+/*
+ * A mirror's package list flags (repo create, repo edit): --packages
+ * A,B,...  and --package-file FILE (one or more names a line, # starts a
+ * comment; both may be given and add up), --no-packages (repo edit: the
+ * mirror takes everything again), --suggests, --no-suggests.
+ * Consumes argv[*i] (and its value) into req and returns 1, or 0 when it
+ * is none of them.
+ */
+static int
+sync_list_arg(int argc, char **argv, size_t *i, json_t *req)
+{
+	json_t *list = json_object_get(req, "packages");
+	char *text;
+
+	if ((strcmp(argv[*i], "--packages") == 0 ||
+	    strcmp(argv[*i], "--package-file") == 0) && *i + 1 <
+	    (size_t)argc) {
+		if (json_is_null(list)) {
+			fprintf(stderr, "airlockctl: --no-packages with a "
+			    "package list\n");
+			exit(EX_USAGE);
+		}
+		if (list == NULL) {
+			list = json_array();
+			json_object_set_new(req, "packages", list);
+		}
+		if (strcmp(argv[*i], "--packages") == 0)
+			list_names(list, argv[*i + 1]);
+		else {
+			text = slurp(argv[*i + 1]);
+			list_names(list, text);
+			free(text);
+		}
+		(*i)++;
+		return 1;
+	}
+	if (strcmp(argv[*i], "--no-packages") == 0) {
+		json_object_set_new(req, "packages", json_null());
+		return 1;
+	}
+	if (strcmp(argv[*i], "--suggests") == 0 ||
+	    strcmp(argv[*i], "--no-suggests") == 0) {
+		json_object_set_new(req, "suggests",
+		    json_boolean(argv[*i][2] == 's'));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the list is too long for one control request (it travels in
+ * one, with the rest of the command); says so.
+ */
+static int
+sync_list_too_long(const json_t *flags)
+{
+	char *text = json_dumps(flags, JSON_COMPACT);
+	size_t n = text ? strlen(text) : 0;
+
+	free(text);
+	if (n + 4096 <= IPC_MAX_PAYLOAD)
+		return 0;
+	fprintf(stderr, "airlockctl: a package list of %zu names is too long "
+	    "for one request (%zu bytes, at most %d with the rest of the "
+	    "command)\n", json_array_size(json_object_get(flags, "packages")),
+	    n, IPC_MAX_PAYLOAD - 4096);
+	return 1;
+}
+
+/* "all", "N" or "N+Suggests" for repo list; "-" when not a mirror. */
+static const char *
+fmt_list(json_t *r, char *buf, size_t n)
+{
+	json_t *l = json_object_get(r, "package_list");
+
+	if (json_is_object(l))
+		snprintf(buf, n, "%lld%s", (long long)json_integer_value(
+		    json_object_get(l, "size")), json_is_true(json_object_get(
+		    l, "suggests")) ? "+Suggests" : "");
+	else
+		snprintf(buf, n, "%s", strcmp(json_string_value(
+		    json_object_get(r, "kind")), "cran") == 0 ? "all" : "-");
+	return buf;
+}
+
 static int
 cmd_repo(int argc, char **argv)
 {
-	json_t *ans, *r;
-	struct table t = { NULL, 8, 0 };
-	char a[32], b[32], c[32], d[32], e[40];
+	json_t *ans, *r, *pl, *lflags = json_object();
+	struct table t = { NULL, 9, 0 };
+	char a[32], b[32], c[32], d[32], e[40], l[40];
 	const char *kind = NULL, *access = NULL, *from = NULL;
 	const char *include = NULL, *rversion = NULL;
 	size_t i;
@@ -496,7 +604,7 @@ cmd_repo(int argc, char **argv)
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);
 		table_add(&t, "NAME", "KIND", "ACCESS", "PACKAGES", "VERSIONS",
-		    "SNAPSHOTS", "LATEST", "CREATED");
+		    "SNAPSHOTS", "LATEST", "MIRRORS", "CREATED");
 		json_array_foreach(json_object_get(ans, "repos"), i, r)
 			table_add(&t,
 			    json_string_value(json_object_get(r, "name")),
@@ -506,6 +614,7 @@ cmd_repo(int argc, char **argv)
 			    fmt_int(json_object_get(r, "versions"), b, sizeof(b)),
 			    fmt_int(json_object_get(r, "snapshots"), c, sizeof(c)),
 			    fmt_int(json_object_get(r, "latest"), d, sizeof(d)),
+			    fmt_list(r, l, sizeof(l)),
 			    fmt_time(json_integer_value(json_object_get(r,
 			    "created")), e, sizeof(e)));
 		table_print(&t);
@@ -526,11 +635,18 @@ cmd_repo(int argc, char **argv)
 				    argv[2]);
 				return EX_USAGE;
 			}
-			if (!sync_flag(argc, argv, &k, r, &in))
+			if (sync_flag(argc, argv, &k, r, &in))
+				continue;
+			i = (size_t)k;
+			if (!sync_list_arg(argc, argv, &i, lflags))
 				usage();
+			k = (int)i;
 		}
 		if (argc == 3)
 			usage();
+		if (sync_list_too_long(lflags))
+			return EX_USAGE;
+		json_object_update(r, lflags);
 		ans = call(r, NULL, 0);
 		if ((rc = check(ans)) != 0 || json_out)
 			return rc ? rc : print_json(ans);
@@ -563,14 +679,18 @@ cmd_repo(int argc, char **argv)
 			else if (strncmp(argv[i], "--no-", 5) != 0 &&
 			    (k = (int)i, sync_flag(argc, argv, &k, r, &in)))
 				i = (size_t)k;
-			else
+			else if (strcmp(argv[i], "--no-suggests") == 0 ||
+			    !sync_list_arg(argc, argv, &i, lflags))
 				usage();
 		}
 		if (kind == NULL)
 			usage();
+		if (sync_list_too_long(lflags))
+			return EX_USAGE;
 		json_object_set_new(r, "cmd", json_string("repo.create"));
 		json_object_set_new(r, "name", json_string(argv[2]));
 		json_object_set_new(r, "kind", json_string(kind));
+		json_object_update(r, lflags);
 		if (access != NULL)
 			json_object_set_new(r, "access", json_string(access));
 		if (from != NULL)
@@ -586,7 +706,16 @@ cmd_repo(int argc, char **argv)
 		printf("created %s repository %s (access: %s)\n", kind, argv[2],
 		    json_string_value(json_object_get(json_object_get(ans,
 		    "repo"), "access")));
+		pl = json_object_get(json_object_get(ans, "repo"),
+		    "package_list");
+		if (json_is_object(pl))
+			printf("it mirrors a list of %lld package(s)%s and "
+			    "their dependencies\n", (long long)
+			    json_integer_value(json_object_get(pl, "size")),
+			    json_is_true(json_object_get(pl, "suggests")) ?
+			    " with their Suggests" : "");
 		json_decref(ans);
+		json_decref(lflags);
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "access") == 0) {

@@ -18,8 +18,14 @@ outside() {
 	python3 - "$APID" <<'PY'
 import os, sys, re
 master = sys.argv[1]
+def ppid(p):
+    # A process may end between listdir and open (other tests run too).
+    try:
+        return open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1]
+    except (OSError, IndexError):
+        return None
 pids = [master] + [p for p in os.listdir("/proc") if p.isdigit() and
-    open(f"/proc/{p}/stat").read().split()[3] == master]
+    ppid(p) == master]
 inodes = set()
 for p in pids:
     try:

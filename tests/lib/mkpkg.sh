@@ -1,6 +1,10 @@
 # mkpkg DIR NAME VERSION [IMPORTS] [C]: an R source package built with
 # R CMD build into DIR (IMPORTS: a comma-separated Imports field; C=1 adds
 # a C function, so NeedsCompilation: yes; MKPKG_LICENSE: its License).
+# MKPKG_SUGGESTS: its Suggests field (default "testthat (>= 3.0.0)"; set
+# and empty: none); MKPKG_DEPENDS: a Depends field; MKPKG_HEADER=1: an
+# inst/include/NAME.h defining AIRLOCK_FACTOR as 2; MKPKG_LINKINGTO=P: a
+# LinkingTo field naming P, whose P.h the C function (C=1) then uses.
 mkpkg() {
 	_out=$1 _name=$2 _ver=$3 _imp=${4:-} _c=${5:-0}
 	_src=$(mktemp -d)
@@ -16,8 +20,11 @@ mkpkg() {
 		echo "Authors@R: person(\"Air\", \"Lock\", email = \"a@example.org\","
 		echo "    role = c(\"aut\", \"cre\"))"
 		echo "Encoding: UTF-8"
+		[ -n "${MKPKG_DEPENDS:-}" ] && echo "Depends: $MKPKG_DEPENDS"
 		[ -n "$_imp" ] && echo "Imports: $_imp"
-		echo "Suggests: testthat (>= 3.0.0)"
+		[ -n "${MKPKG_LINKINGTO:-}" ] && echo "LinkingTo: $MKPKG_LINKINGTO"
+		_sug=${MKPKG_SUGGESTS-testthat (>= 3.0.0)}
+		[ -n "$_sug" ] && echo "Suggests: $_sug"
 	} >"$_src/$_name/DESCRIPTION"
 	echo "YEAR: 2026" >"$_src/$_name/LICENSE"
 	echo "COPYRIGHT HOLDER: airlock" >>"$_src/$_name/LICENSE"
@@ -28,12 +35,22 @@ mkpkg() {
 		echo "importFrom($_dep, ${_dep}_hello)" >>"$_src/$_name/NAMESPACE"
 		_body="paste(\"$_name $_ver >\", ${_dep}_hello())"
 	fi
+	if [ "${MKPKG_HEADER:-0}" = 1 ]; then
+		mkdir -p "$_src/$_name/inst/include"
+		echo "#define AIRLOCK_FACTOR 2" >"$_src/$_name/inst/include/$_name.h"
+	fi
 	if [ "$_c" = 1 ]; then
 		mkdir -p "$_src/$_name/src"
+		_hdr= _factor=2
+		if [ -n "${MKPKG_LINKINGTO:-}" ]; then
+			_hdr="#include <$MKPKG_LINKINGTO.h>"
+			_factor=AIRLOCK_FACTOR
+		fi
 		cat >"$_src/$_name/src/twice.c" <<C
 #include <R.h>
 #include <Rinternals.h>
-SEXP twice(SEXP x) { return Rf_ScalarInteger(2 * Rf_asInteger(x)); }
+$_hdr
+SEXP twice(SEXP x) { return Rf_ScalarInteger($_factor * Rf_asInteger(x)); }
 C
 		echo "useDynLib($_name, twice)" >>"$_src/$_name/NAMESPACE"
 		_body="paste(\"$_name $_ver\", .Call(twice, 21L))"

@@ -1,5 +1,6 @@
 /*
  * tarball.c: every rule, on archives built here with libarchive's writer
+ * (zip ones too, for tarball_inspect_zip)
  * (or by hand, block by block, for what the writer will not produce), so
  * no binary fixture is checked in; and one package built by R CMD build.
  *
@@ -1083,6 +1084,245 @@ test_r_build(void)
 	}
 }
 
+/* tarball_inspect_zip on fd (closed after); the verdict as zip_ok. */
+static int
+zip_inspect(int fd)
+{
+	struct tar_limits lim = { 0, 0, 0, 0 };
+	int r;
+
+	tarball_result_free(&res);
+	strcpy(err, "(untouched)");
+	r = tarball_inspect_zip(fd, &lim, &res, err, sizeof(err));
+	close(fd);
+	if (getenv("TEST_VERBOSE") != NULL)
+		fprintf(stderr, "  zip: %s\n", r == 0 ? "accepted" : err);
+	return r;
+}
+
+static int
+zip_refused(int fd, const char *want)
+{
+	if (zip_inspect(fd) == 0) {
+		fprintf(stderr, "  zip accepted, expected \"%s\"\n", want);
+		return 0;
+	}
+	if (strstr(err, want) == NULL) {
+		fprintf(stderr, "  zip: got \"%s\", want \"%s\"\n", err, want);
+		return 0;
+	}
+	return res.pkgdir == NULL && res.description == NULL;
+}
+
+static int
+zip_accepted(int fd)
+{
+	if (zip_inspect(fd) != 0) {
+		fprintf(stderr, "  zip refused: %s\n", err);
+		return 0;
+	}
+	return 1;
+}
+
+/* A zip of e with its members stored, not deflated (bytes findable). */
+static int
+zip_stored(const struct ent *e)
+{
+	struct archive_entry *ae;
+	struct archive *a = archive_write_new();
+	int fd = memfd();
+	size_t len;
+
+	must(a, archive_write_set_format_zip(a), "zip");
+	must(a, archive_write_set_options(a, "zip:compression=store"),
+	    "store");
+	must(a, archive_write_open_fd(a, fd), "open");
+	for (; e->name != NULL; e++) {
+		ae = archive_entry_new();
+		archive_entry_set_pathname(ae, e->name);
+		archive_entry_set_mtime(ae, 1700000000, 0);
+		len = e->type == 'f' ? strlen(e->arg) : 0;
+		archive_entry_set_filetype(ae, e->type == 'f' ? AE_IFREG :
+		    AE_IFDIR);
+		archive_entry_set_perm(ae, e->type == 'f' ? 0644 : 0755);
+		archive_entry_set_size(ae, (int64_t)len);
+		must(a, archive_write_header(a, ae), "header");
+		if (len > 0 && archive_write_data(a, e->arg, len) !=
+		    (la_ssize_t)len)
+			exit(1);
+		archive_entry_free(ae);
+	}
+	must(a, archive_write_close(a), "close");
+	archive_write_free(a);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* A Windows binary package: the rules of source ones, as zip. */
+static void
+test_zip(void)
+{
+	const struct ent *good = PKG({ 'd', "pkg/R/", NULL, 0 },
+	    { 'f', "pkg/R/pkg.rdb", "rdb bytes", 0 },
+	    { 'f', "pkg/NAMESPACE", "export(f)\n", 0 });
+	unsigned char *p, *q, *hit;
+	size_t n;
+	int fd;
+
+	CHECK(zip_accepted(build_fmt(good, "", 'z')));
+	CHECK(res.pkgdir != NULL && strcmp(res.pkgdir, "pkg") == 0);
+	CHECK(res.description != NULL && strcmp(res.description, DESC) == 0);
+	CHECK(res.members == 5 && res.unpacked == strlen(DESC) + 9 + 10);
+	CHECK(zip_accepted(zip_stored(good)));
+	tarball_result_free(&res);
+
+	/* What tar.gz's rules refuse, zip's do. */
+	CHECK(zip_refused(build_fmt(PKG({ 'f', "pkg/../evil", "x", 0 }), "",
+	    'z'), "'..' component"));
+	CHECK(zip_refused(build_fmt(PKG({ 'f', "other/x", "x", 0 }), "",
+	    'z'), "not under the package directory"));
+	CHECK(zip_refused(build_fmt(PKG({ 'l', "pkg/up", "../../etc", 0 }),
+	    "", 'z'), "leads out of the package"));
+	CHECK(zip_refused(build_fmt(PKG({ 'f', "pkg/a\\..\\..\\x", "x",
+	    0 }), "", 'z'), "backslash"));
+	CHECK(zip_refused(build_fmt(PKG({ 'f', "pkg/description", "x", 0 }),
+	    "", 'z'), "more than one DESCRIPTION"));
+	{
+		static const struct ent nodesc[] = {
+			{ 'd', "pkg/", NULL, 0 },
+			{ 'f', "pkg/NAMESPACE", "x", 0 },
+			END
+		};
+
+		CHECK(zip_refused(build_fmt(nodesc, "", 'z'),
+		    "no pkg/DESCRIPTION"));
+	}
+	/* Windows' own: a drive or an NTFS stream. */
+	CHECK(zip_refused(build_fmt(PKG({ 'f', "pkg/R:stream", "x", 0 }), "",
+	    'z'), "':' in name"));
+
+	/* Not a zip: a tar.gz, text, nothing. */
+	CHECK(zip_refused(build(good), "not a zip archive"));
+	CHECK(zip_refused(bytes_fd("Package: pkg\n", 13), "not a zip"));
+	CHECK(zip_refused(bytes_fd("", 0), "empty file"));
+	CHECK(zip_refused(bytes_fd("PK\003\004", 4), "corrupt archive"));
+	/* And a zip is not a source package. */
+	CHECK(refused(build_fmt(good, "", 'z'), "not a gzip"));
+
+	/* A stored member whose bytes changed: its CRC says so. */
+	p = fd_bytes(fd = zip_stored(good), &n);
+	close(fd);
+	hit = memmem(p, n, "export(f)", 9);
+	CHECK(hit != NULL);
+	if (hit != NULL) {
+		hit[0] = 'E';
+		CHECK(zip_refused(bytes_fd(p, n), "corrupt archive"));
+	}
+	free(p);
+	/* Cut short: no central directory. */
+	p = fd_bytes(fd = build_fmt(good, "", 'z'), &n);
+	close(fd);
+	CHECK(zip_refused(bytes_fd(p, n - 30), "corrupt archive"));
+
+	/* From where the fd is, as for tar.gz. */
+	if ((q = malloc(n + 100)) == NULL)
+		exit(1);
+	memset(q, 'j', 100);
+	memcpy(q + 100, p, n);
+	fd = bytes_fd(q, n + 100);
+	lseek(fd, 100, SEEK_SET);
+	CHECK(zip_accepted(fd));
+	tarball_result_free(&res);
+	free(p);
+	free(q);
+
+	/*
+	 * Larger than libarchive's reads: members' data is inflated while
+	 * the compressed bytes stay where libarchive read them.
+	 */
+	{
+		size_t bn = 300000, i;
+		char *big = malloc(bn + 1);
+		uint32_t x = 1;
+
+		if (big == NULL)
+			exit(1);
+		for (i = 0; i < bn; i++) {
+			x = x * 1103515245 + 12345;
+			big[i] = (char)('a' + (x >> 16) % 26);
+		}
+		big[bn] = '\0';
+		{
+			const struct ent e[] = {
+				{ 'd', "pkg/", NULL, 0 },
+				{ 'f', "pkg/big1", big, 0 },
+				{ 'f', "pkg/big2", big + 1000, 0 },
+				{ 'f', "pkg/DESCRIPTION", DESC, 0 },
+				END
+			};
+
+			CHECK(zip_accepted(build_fmt(e, "", 'z')));
+			CHECK(res.description != NULL &&
+			    strcmp(res.description, DESC) == 0);
+			CHECK(res.unpacked == 2 * bn - 1000 + strlen(DESC));
+			tarball_result_free(&res);
+		}
+		free(big);
+	}
+
+	/* Limits: the file's size, the members' sizes. */
+	{
+		struct tar_limits small = { 64, 0, 0, 0 };
+
+		fd = build_fmt(good, "", 'z');
+		CHECK(tarball_inspect_zip(fd, &small, &res, err,
+		    sizeof(err)) == -1 && strstr(err, "larger than 64") !=
+		    NULL);
+		close(fd);
+		small.max_size = 0;
+		small.max_unpacked = 20;
+		fd = build_fmt(good, "", 'z');
+		CHECK(tarball_inspect_zip(fd, &small, &res, err,
+		    sizeof(err)) == -1 && strstr(err, "unpacked size") !=
+		    NULL);
+		close(fd);
+	}
+}
+
+/* An encrypted member is refused, whatever it holds. */
+static void
+test_zip_encrypted(void)
+{
+	struct archive_entry *ae;
+	struct archive *a = archive_write_new();
+	int fd = memfd();
+
+	must(a, archive_write_set_format_zip(a), "zip");
+	if (archive_write_set_options(a, "zip:encryption=zipcrypt") !=
+	    ARCHIVE_OK || archive_write_set_passphrase(a, "secret") !=
+	    ARCHIVE_OK) {
+		/* This libarchive cannot write one: nothing to test. */
+		archive_write_free(a);
+		close(fd);
+		return;
+	}
+	must(a, archive_write_open_fd(a, fd), "open");
+	ae = archive_entry_new();
+	archive_entry_set_pathname(ae, "pkg/DESCRIPTION");
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, 0644);
+	archive_entry_set_size(ae, (int64_t)strlen(DESC));
+	must(a, archive_write_header(a, ae), "header");
+	if (archive_write_data(a, DESC, strlen(DESC)) !=
+	    (la_ssize_t)strlen(DESC))
+		exit(1);
+	archive_entry_free(ae);
+	must(a, archive_write_close(a), "close");
+	archive_write_free(a);
+	lseek(fd, 0, SEEK_SET);
+	CHECK(zip_refused(fd, "encrypted member"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1110,6 +1350,8 @@ main(int argc, char **argv)
 	RUN(test_offset);
 	RUN(test_error_buffer);
 	RUN(test_r_build);
+	RUN(test_zip);
+	RUN(test_zip_encrypted);
 	tarball_result_free(&res);
 	TEST_EXIT();
 }

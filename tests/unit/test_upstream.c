@@ -551,6 +551,10 @@ test_base(void)
 	CHECK(!upstream_is_base("R"));
 	CHECK(!upstream_is_base("Rcpp"));
 	CHECK(!upstream_is_base(""));
+	CHECK(upstream_is_recommended("Matrix"));
+	CHECK(upstream_is_recommended("survival"));
+	CHECK(!upstream_is_recommended("stats"));
+	CHECK(!upstream_is_recommended("Rcpp"));
 }
 
 static const char graph[] =
@@ -671,6 +675,20 @@ test_closure(void)
 		v[1].linking_to = (char *)(uintptr_t)"not valid";
 		CHECK(closure_is(&hand, "zz", NULL, 0, "ERR"));
 	}
+
+	/*
+	 * Recommended packages, as common/resolve.c has them: a dependency
+	 * on one comes with R; named in the list, upstream's is mirrored.
+	 */
+	CHECK(parse_s(&ix, "Package: MASS\nVersion: 7.3-60\nImports: stats\n\n"
+	    "Package: Matrix\nVersion: 1.6-5\nImports: lattice\n\n"
+	    "Package: lattice\nVersion: 0.22-5\n\n"
+	    "Package: user\nVersion: 1.0\nImports: MASS, Matrix, boot\n")
+	    == 0);
+	CHECK(closure_is(&ix, "user", NULL, 0, "user |"));
+	CHECK(closure_is(&ix, "user", "Matrix", 0, "Matrix user |"));
+	CHECK(closure_is(&ix, "MASS", "boot", 0, "MASS |"));
+	upstream_free(&ix);
 }
 
 static const char *
