@@ -561,6 +561,9 @@ conn_write(struct server *s, struct conn *c)
 			c->deadline_ms = mono_ms() + s->conf->send_timeout * 1000LL;
 			continue;
 		}
+		/* Over TLS, the last records may still wait in the buffer. */
+		if (c->ssl != NULL && (n = tls_flush(c)) != 1)
+			return n == 0 ? 0 : -1;
 		fcache_put(&s->fc, c->file);
 		c->file = NULL;
 		buf_reset(&c->out);
@@ -620,6 +623,9 @@ conn_run(struct server *s, struct conn *c, uint32_t events)
 			return;
 		events |= EPOLLIN;	/* data may have come with it */
 	}
+	/* Records an alert or a post-handshake message left buffered. */
+	if (c->ssl != NULL && tls_flush(c) == -1)
+		goto close;
 	/*
 	 * Edge-triggered with both directions registered: an event for the
 	 * direction the connection is not waiting on needs no system call.

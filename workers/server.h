@@ -61,6 +61,8 @@ struct conn {
 	size_t tlen, toff;
 	size_t thead;		/* of which the response head, at the start */
 	off_t tfile_off;	/* where the next chunk is read from */
+	uint8_t *wbuf;		/* records not yet sent, without kTLS */
+	size_t wlen, woff;
 	int https;		/* came over TLS, or a trusted proxy says so */
 	int tcp_trusted;	/* the TCP peer is a trusted proxy */
 	char tcp_peer[64];	/* the TCP peer (peer: the client, if told) */
