@@ -298,14 +298,48 @@ conn_close(struct server *s, struct conn *c)
 	load_publish(s);
 }
 
+/*
+ * Every response head is built from these, without printf: formatting was
+ * a twentieth of a worker's time serving small files.
+ */
+static void
+put_s(struct buf *b, const char *str)
+{
+	buf_put(b, str, strlen(str));
+}
+
+static void
+put_lld(struct buf *b, long long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		d[--i] = '-';
+	buf_put(b, d + i, sizeof(d) - i);
+}
+
 void
 resp_head(struct server *s, struct conn *c, int status, const char *ctype,
     long long length)
 {
 	buf_reset(&c->out);
 	c->status = status;
-	buf_putf(&c->out, "HTTP/1.1 %d %s\r\n%sDate: %s\r\n", status,
-	    http_status_text(status), s->server_header, s->date);
+	put_s(&c->out, "HTTP/1.1 ");
+	put_lld(&c->out, status);
+	put_s(&c->out, " ");
+	put_s(&c->out, http_status_text(status));
+	put_s(&c->out, "\r\n");
+	put_s(&c->out, s->server_header);
+	put_s(&c->out, "Date: ");
+	put_s(&c->out, s->date);
+	put_s(&c->out, "\r\n");
 	if (c->content)
 		buf_put(&c->out, buf_ptr(&s->policy_content),
 		    buf_avail(&s->policy_content));
@@ -313,13 +347,25 @@ resp_head(struct server *s, struct conn *c, int status, const char *ctype,
 		buf_put(&c->out, buf_ptr(&s->policy_dashboard),
 		    buf_avail(&s->policy_dashboard));
 	if (ctype != NULL)
-		buf_putf(&c->out, "Content-Type: %s\r\n", ctype);
-	if (length >= 0)
-		buf_putf(&c->out, "Content-Length: %lld\r\n", length);
+		resp_header_str(c, "Content-Type", ctype);
+	if (length >= 0) {
+		put_s(&c->out, "Content-Length: ");
+		put_lld(&c->out, length);
+		put_s(&c->out, "\r\n");
+	}
 	if (!c->keep_alive)
-		buf_putf(&c->out, "Connection: close\r\n");
+		put_s(&c->out, "Connection: close\r\n");
 	else if (c->http10)
-		buf_putf(&c->out, "Connection: keep-alive\r\n");
+		put_s(&c->out, "Connection: keep-alive\r\n");
+}
+
+void
+resp_header_str(struct conn *c, const char *name, const char *value)
+{
+	put_s(&c->out, name);
+	put_s(&c->out, ": ");
+	put_s(&c->out, value);
+	put_s(&c->out, "\r\n");
 }
 
 void

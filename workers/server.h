@@ -150,6 +150,8 @@ void resp_head(struct server *s, struct conn *c, int status,
     const char *ctype, long long length);
 void resp_header(struct conn *c, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same for a value as it is, without formatting. */
+void resp_header_str(struct conn *c, const char *name, const char *value);
 void resp_end_head(struct conn *c);
 /* A whole small response: status, text body, closing or not. */
 void resp_simple(struct server *s, struct conn *c, int status,
