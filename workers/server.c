@@ -629,6 +629,8 @@ conn_read(struct server *s, struct conn *c)
 	ssize_t n;
 	int was_empty = buf_avail(&c->in) == 0;
 
+	if (c->drained && (c->ssl == NULL || !tls_pending(c)))
+		return 0;
 	buf_compact(&c->in);
 	room = c->in.max - c->in.len;
 	if (room == 0)
@@ -640,8 +642,10 @@ conn_read(struct server *s, struct conn *c)
 	if (c->ssl != NULL) {
 		if ((n = tls_read(c, p, room)) == 0)
 			return 0;
-	} else
+	} else {
 		n = recv(c->fd, p, room, 0);
+		c->drained = n > 0 && (size_t)n < room;
+	}
 	if (n == 0)
 		return -1;
 	if (n == -1)
@@ -660,6 +664,8 @@ conn_run(struct server *s, struct conn *c, uint32_t events)
 	int r, status;
 	size_t skip;
 
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+		c->drained = 0;		/* there may be something to read */
 	if (c->ssl != NULL && c->handshaking) {
 		if (events & (EPOLLERR | EPOLLHUP))
 			goto close;

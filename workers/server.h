@@ -37,6 +37,12 @@ struct conn {
 	struct buf out;		/* response head, and small bodies */
 	struct fentry *file;	/* body by sendfile, NULL when none */
 	off_t file_off, file_end;
+	/*
+	 * The last read from the socket came back short, so it held nothing
+	 * more; new bytes bring a new (edge-triggered) EPOLLIN, which clears
+	 * this.  Until then a read would only say EAGAIN.
+	 */
+	int drained;
 	int keep_alive;
 	int http10;		/* answer keep-alive explicitly */
 	int head;		/* HEAD: no body */

@@ -85,14 +85,15 @@ remote_sign(void *arg, enum tlskey_op op, int padding,
 
 
 /*
- * The write side of a connection without kTLS: a filter BIO over the
- * socket BIO that gathers the records OpenSSL writes, so that a response
- * head and its body's records leave in one send() (two for a 100 KiB file)
- * instead of one write() per 16 KiB record.  OpenSSL flushes it where the
- * protocol needs the bytes out (each handshake flight, alerts); the
- * server flushes it at the end of every response (tls_flush).  Once the
- * kernel encrypts (kTLS), writes pass straight through to the socket, and
- * kTLS is only switched on over an empty buffer.
+ * A connection's BIO: a filter over the socket BIO.  Its write side
+ * gathers the records OpenSSL writes, so that a response head and its
+ * body's records leave in one send() (two for a 100 KiB file) instead of
+ * one write() per 16 KiB record.  OpenSSL flushes it where the protocol
+ * needs the bytes out (each handshake flight, alerts); the server flushes
+ * it at the end of every response (tls_flush).  Once the kernel encrypts
+ * (kTLS), writes pass straight through to the socket, and kTLS is only
+ * switched on over an empty buffer.  Its read side passes reads through
+ * and notes a short one (the socket is empty: c->drained).
  */
 static BIO_METHOD *wbuf_method;
 /*
@@ -139,16 +140,11 @@ wbuf_write(BIO *b, const char *p, int n)
 	}
 	if (c->wbuf == NULL && (c->wbuf = malloc(WBUF_SIZE)) == NULL)
 		return -1;
-	if (WBUF_SIZE - c->wlen < (size_t)n && c->woff > 0) {
-		/* What a short send left goes to the front. */
-		memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
-		c->wlen -= c->woff;
-		c->woff = 0;
-	}
 	if (WBUF_SIZE - c->wlen < (size_t)n) {
-		if ((r = wbuf_send(c)) == -1)
+		if (wbuf_send(c) == -1)
 			return -1;
-		if (r == 0 && c->woff > 0) {
+		if (c->woff > 0) {
+			/* What a short send left goes to the front. */
 			memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
 			c->wlen -= c->woff;
 			c->woff = 0;
@@ -163,6 +159,22 @@ wbuf_write(BIO *b, const char *p, int n)
 	memcpy(c->wbuf + c->wlen, p, room);
 	c->wlen += room;
 	return (int)room;
+}
+
+static int
+wbuf_read(BIO *b, char *p, int n)
+{
+	struct conn *c = BIO_get_data(b);
+	BIO *next = BIO_next(b);
+	int r;
+
+	BIO_clear_retry_flags(b);
+	if (next == NULL)
+		return 0;
+	r = BIO_read(next, p, n);
+	BIO_copy_next_retry(b);
+	c->drained = r > 0 && r < n;
+	return r;
 }
 
 static long
@@ -185,8 +197,8 @@ wbuf_ctrl(BIO *b, int cmd, long num, void *ptr)
 	case BIO_CTRL_WPENDING:
 		return (long)(c->wlen - c->woff) + BIO_ctrl(next, cmd, num, ptr);
 	case CTRL_SET_KTLS:
-		/* Our records would reach the kernel after its own. */
-		if (c->woff != c->wlen)
+		/* For sending: our records would reach the kernel after its own. */
+		if (num != 0 && c->woff != c->wlen)
 			return 0;
 		break;
 	}
@@ -213,8 +225,9 @@ tls_init(struct server *s, int cert_fd, char *err, size_t errlen)
 
 	if (wbuf_method == NULL &&
 	    ((wbuf_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_FILTER,
-	    "airlock write buffer")) == NULL ||
+	    "airlock connection")) == NULL ||
 	    BIO_meth_set_write(wbuf_method, wbuf_write) != 1 ||
+	    BIO_meth_set_read(wbuf_method, wbuf_read) != 1 ||
 	    BIO_meth_set_ctrl(wbuf_method, wbuf_ctrl) != 1 ||
 	    BIO_meth_set_create(wbuf_method, wbuf_create) != 1)) {
 		snprintf(err, errlen, "out of memory");
@@ -322,10 +335,8 @@ tls_conn_new(struct server *s, struct conn *c)
 		return -1;
 	}
 	BIO_set_data(wb, c);
-	/* The socket BIO is both the read side and under the buffer. */
-	BIO_up_ref(sock);
 	BIO_push(wb, sock);
-	SSL_set_bio(c->ssl, sock, wb);
+	SSL_set_bio(c->ssl, wb, wb);	/* SSL_free frees both */
 	SSL_set_accept_state(c->ssl);
 	c->handshaking = 1;
 	return 0;
@@ -435,6 +446,12 @@ tls_send_file(struct server *s, struct conn *c)
 		    c->toff - (size_t)n - c->thead : 0);
 	}
 	return n;
+}
+
+int
+tls_pending(struct conn *c)
+{
+	return SSL_has_pending(c->ssl);
 }
 
 int

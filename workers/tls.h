@@ -44,6 +44,8 @@ ssize_t tls_send_file(struct server *s, struct conn *c);
  * -1 failed.  A response is sent when this says 1.
  */
 int tls_flush(struct conn *c);
+/* Whether OpenSSL holds bytes read from the socket, processed or not. */
+int tls_pending(struct conn *c);
 void tls_conn_free(struct conn *c);
 
 #endif
