@@ -133,7 +133,7 @@ wbuf_write(BIO *b, const char *p, int n)
 	BIO_clear_retry_flags(b);
 	if (next == NULL || n <= 0)
 		return 0;
-	if (BIO_get_ktls_send(next) && c->woff == c->wlen) {
+	if (c->ktls) {
 		r = BIO_write(next, p, n);
 		BIO_copy_next_retry(b);
 		return r;
@@ -200,7 +200,9 @@ wbuf_ctrl(BIO *b, int cmd, long num, void *ptr)
 		/* For sending: our records would reach the kernel after its own. */
 		if (num != 0 && c->woff != c->wlen)
 			return 0;
-		break;
+		if ((r = (int)BIO_ctrl(next, cmd, num, ptr)) > 0 && num != 0)
+			c->ktls = 1;	/* from now on, writes pass through */
+		return r;
 	}
 	return BIO_ctrl(next, cmd, num, ptr);
 }
