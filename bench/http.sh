@@ -10,8 +10,8 @@
 #   CONNECTIONS  wrk connections (default 50)
 #   THREADS      wrk threads (default 1)
 #   WORKERS      worker processes of each server (default 2)
-#   ROUNDS       measured runs per server and file, order alternating,
-#                best req/s kept (default 1)
+#   ROUNDS       measured runs per server and file, order alternating;
+#                the median req/s (and its run's p99) is reported (default 3)
 #   AIRLOCKD     the daemon (default: airlockd in the checkout)
 #   SCHEME       http (default) or https: both servers with the same
 #                ECDSA P-256 certificate, TLS 1.2-1.3, the same ciphers
@@ -25,7 +25,7 @@ WARMUP=${WARMUP:-2s}
 CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-2}
-ROUNDS=${ROUNDS:-1}
+ROUNDS=${ROUNDS:-3}
 SCHEME=${SCHEME:-http}
 
 die() {
@@ -98,7 +98,6 @@ chmod 644 "$T/www"/*.bin
 APORT=$(free_port)
 NPORT=$(free_port)
 while [ "$NPORT" = "$APORT" ]; do NPORT=$(free_port); done
-HPORT=$(free_port)
 
 # HTTPS: one certificate for both, from a throwaway CA.
 CIPHERS="ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!SHA1"
@@ -144,9 +143,13 @@ http = {
 $https_conf
 EOF
 
-# nginx: the same worker count, sendfile, no access log, keep-alive with
-# airlock's idle timeout and (like airlock) no cap on requests per
-# connection, worker_connections = airlock's http.max_connections.
+# nginx: the same worker count, no access log, keep-alive with airlock's
+# idle timeout and (like airlock) no cap on requests per connection,
+# worker_connections = airlock's http.max_connections; and what a
+# production nginx serving static files sets: sendfile with tcp_nopush
+# (head and file in full packets, as airlock's MSG_MORE), and an open file
+# cache revalidated after 1 s like airlock's (workers/fcache.h).  Over TLS
+# nginx keeps its default ssl_buffer_size (16k: full records).
 tmp_paths="client_body_temp_path $T/nginx/tmp/body;"
 for m in proxy fastcgi uwsgi scgi; do
 	nginx -V 2>&1 | grep -q -- "--without-http_${m}_module" ||
@@ -169,6 +172,9 @@ events {
 http {
 	access_log off;
 	sendfile on;
+	tcp_nopush on;
+	open_file_cache max=1000 inactive=60s;
+	open_file_cache_valid 1s;
 	keepalive_timeout 60s;
 	keepalive_requests 100000000;
 	default_type application/octet-stream;
@@ -232,14 +238,36 @@ for f in 20k 100k; do
 	done
 done
 
+# negotiated PORT: "protocol cipher, key exchange, signature" over TLS.
+negotiated() {
+	openssl s_client -connect "127.0.0.1:$1" -CAfile "$T/ca.pem" \
+	    </dev/null 2>/dev/null | awk '
+		/^New, / { sub(/^New, /, ""); sub(/, Cipher is /, " "); p = $0 }
+		/^Server Temp Key:/ { sub(/^Server Temp Key: /, ""); k = $0 }
+		/^Peer signature type:/ { g = $4 }
+		END { print p ", " k ", " g }'
+}
+
+# Over TLS both must negotiate the same protocol, cipher and key
+# exchange (wrk and s_client use the same OpenSSL defaults).
+tls_line=
+if [ "$SCHEME" = https ]; then
+	neg_nginx=$(negotiated "$NPORT")
+	neg_airlock=$(negotiated "$APORT")
+	[ "$neg_nginx" = "$neg_airlock" ] ||
+	    die "TLS differs: nginx $neg_nginx, airlock $neg_airlock"
+	tls_line="# TLS negotiated by both: $neg_nginx"
+fi
+
 ncores=$(nproc)
 nver=$(nginx -v 2>&1 | sed 's/^nginx version: //')
 aver=$("$AIRLOCKD" -v 2>&1 | head -n 1)
 echo "# $nver vs $aver over $SCHEME; $ncores core(s), $(uname -sr); $WORKERS worker(s) each"
 echo "# wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency" \
-    "(warm-up $WARMUP before each run, $ROUNDS round(s), best req/s kept)"
+    "(warm-up $WARMUP before each run, $ROUNDS round(s), median req/s)"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)" \
     "(anything else running skews the figures)"
+[ -n "$tls_line" ] && echo "$tls_line"
 [ "$ncores" -le 2 ] &&
     echo "# note: wrk shares the $ncores core(s) with the servers"
 
@@ -295,21 +323,35 @@ done
 
 echo
 awk '
-	{ k = $2 " " $1
-	  if (!(k in rps) || $3 + 0 > rps[k] + 0) { rps[k] = $3; p99[k] = $4 } }
+	# The median of each server and file: sorted by req/s, the middle
+	# run (the lower middle for an even count), with the p99 of that run.
+	{ k = $2 " " $1; n[k]++; r[k, n[k]] = $3; l[k, n[k]] = $4 }
 	END {
-		printf "%-7s %-8s %12s %10s\n", "file", "server", "req/s", "p99(ms)"
+		for (k in n) {
+			for (i = 2; i <= n[k]; i++)
+				for (j = i; j > 1 && r[k, j - 1] + 0 > r[k, j] + 0; j--) {
+					t = r[k, j]; r[k, j] = r[k, j - 1]; r[k, j - 1] = t
+					t = l[k, j]; l[k, j] = l[k, j - 1]; l[k, j - 1] = t
+				}
+			m = int((n[k] + 1) / 2)
+			rps[k] = r[k, m]; p99[k] = l[k, m]
+			all[k] = ""
+			for (i = 1; i <= n[k]; i++)
+				all[k] = all[k] (i > 1 ? " " : "") r[k, i]
+		}
+		printf "%-7s %-8s %12s %10s   %s\n", "file", "server", "req/s",
+		    "p99(ms)", "(every round, sorted)"
 		split("20k 100k", files, " ")
 		for (i = 1; i <= 2; i++) {
 			f = files[i]
 			for (j = 0; j < 2; j++) {
 				s = j ? "airlock" : "nginx"
-				printf "%-7s %-8s %12.0f %10.2f\n", f, s,
-				    rps[f " " s], p99[f " " s]
+				printf "%-7s %-8s %12.0f %10.2f   %s\n", f, s,
+				    rps[f " " s], p99[f " " s], all[f " " s]
 			}
-			n = rps[f " nginx"] + 0
+			q = rps[f " nginx"] + 0
 			printf "%-7s ratio airlock/nginx: %s\n", f,
-			    (n > 0) ? sprintf("%.2fx", rps[f " airlock"] / n) : "n/a"
+			    (q > 0) ? sprintf("%.2fx", rps[f " airlock"] / q) : "n/a"
 		}
 	}' "$T/results"
 

@@ -201,13 +201,21 @@ buf_vputf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	uint8_t *d;
+	size_t room;
 	int n;
 
+	/* Usually it fits where it goes: formatted once, not measured first. */
+	room = b->view ? 0 : b->cap - b->len < b->max - b->len ?
+	    b->cap - b->len : b->max - b->len;
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(room ? (char *)b->data + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		return -1;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
 	/* +1 for vsnprintf's NUL, which is not committed. */
 	if (buf_reserve(b, (size_t)n + 1, &d) != 0)
 		return -1;

@@ -24,6 +24,9 @@ struct fentry {
 	int64_t checked_ms;
 	unsigned refs;		/* the cache's own + one per response */
 	int cached;		/* still reachable from the table */
+	/* Its validators, formatted on first use (file.c); "" until then. */
+	char etag[48];
+	char lastmod[40];
 	struct fentry *hnext;	/* hash chain */
 	struct fentry *prev, *next;	/* LRU, most recent first */
 };

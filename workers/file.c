@@ -60,8 +60,8 @@ not_modified(struct server *s, struct conn *c, const char *etag,
     const char *lastmod)
 {
 	resp_head(s, c, 304, NULL, -1);
-	resp_header(c, "ETag", "%s", etag);
-	resp_header(c, "Last-Modified", "%s", lastmod);
+	resp_header_str(c, "ETag", etag);
+	resp_header_str(c, "Last-Modified", lastmod);
 	resp_end_head(c);
 }
 
@@ -73,21 +73,25 @@ static void
 send_file(struct server *s, struct conn *c, const struct http_request *req,
     struct fentry *f, const char *mime, const char *cache)
 {
-	char etag[64], lastmod[40], crange[96];
+	char crange[96];
 	const struct stat *st = &f->st;
+	const char *etag = f->etag, *lastmod = f->lastmod;
 	off_t first = 0, last;
 	int status = 200, r;
 
-	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
-	    (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
-	    (unsigned long long)st->st_mtim.tv_nsec,
-	    (unsigned long long)st->st_size);
-	http_date_format(st->st_mtime, lastmod, sizeof(lastmod));
+	/* An entry's stat never changes (a changed file is a new entry). */
+	if (f->etag[0] == '\0') {
+		snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
+		    (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
+		    (unsigned long long)st->st_mtim.tv_nsec,
+		    (unsigned long long)st->st_size);
+		http_date_format(st->st_mtime, f->lastmod, sizeof(f->lastmod));
+	}
 	if (req->if_none_match.n > 0 ? http_etag_match(req->if_none_match,
 	    etag) : (req->if_modified_since != -1 &&
 	    st->st_mtime <= req->if_modified_since)) {
-		fcache_put(&s->fc, f);
 		not_modified(s, c, etag, lastmod);
+		fcache_put(&s->fc, f);	/* etag and lastmod are its */
 		return;
 	}
 
@@ -113,13 +117,13 @@ send_file(struct server *s, struct conn *c, const struct http_request *req,
 	}
 	resp_head(s, c, status, http_mime_type(mime),
 	    (long long)(last - first + 1));
-	resp_header(c, "Last-Modified", "%s", lastmod);
-	resp_header(c, "ETag", "%s", etag);
-	resp_header(c, "Accept-Ranges", "bytes");
+	resp_header_str(c, "Last-Modified", lastmod);
+	resp_header_str(c, "ETag", etag);
+	resp_header_str(c, "Accept-Ranges", "bytes");
 	if (cache != NULL)
-		resp_header(c, "Cache-Control", "%s", cache);
+		resp_header_str(c, "Cache-Control", cache);
 	if (status == 206)
-		resp_header(c, "Content-Range", "%s", crange);
+		resp_header_str(c, "Content-Range", crange);
 	resp_end_head(c);
 	if (c->head || last < first) {
 		fcache_put(&s->fc, f);

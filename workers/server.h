@@ -37,6 +37,12 @@ struct conn {
 	struct buf out;		/* response head, and small bodies */
 	struct fentry *file;	/* body by sendfile, NULL when none */
 	off_t file_off, file_end;
+	/*
+	 * The last read from the socket came back short, so it held nothing
+	 * more; new bytes bring a new (edge-triggered) EPOLLIN, which clears
+	 * this.  Until then a read would only say EAGAIN.
+	 */
+	int drained;
 	int keep_alive;
 	int http10;		/* answer keep-alive explicitly */
 	int head;		/* HEAD: no body */
@@ -61,6 +67,8 @@ struct conn {
 	size_t tlen, toff;
 	size_t thead;		/* of which the response head, at the start */
 	off_t tfile_off;	/* where the next chunk is read from */
+	uint8_t *wbuf;		/* records not yet sent, without kTLS */
+	size_t wlen, woff;
 	int https;		/* came over TLS, or a trusted proxy says so */
 	int tcp_trusted;	/* the TCP peer is a trusted proxy */
 	char tcp_peer[64];	/* the TCP peer (peer: the client, if told) */
@@ -148,6 +156,8 @@ void resp_head(struct server *s, struct conn *c, int status,
     const char *ctype, long long length);
 void resp_header(struct conn *c, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same for a value as it is, without formatting. */
+void resp_header_str(struct conn *c, const char *name, const char *value);
 void resp_end_head(struct conn *c);
 /* A whole small response: status, text body, closing or not. */
 void resp_simple(struct server *s, struct conn *c, int status,

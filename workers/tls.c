@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -18,6 +19,11 @@
 
 #define KEY_WAIT_MS 2000	/* the keys role answers within this */
 #define FILE_CHUNK 65536	/* file body read per pread (4 TLS records) */
+/*
+ * Records waiting for one send: four full ones, with room for what any
+ * cipher adds to each (OpenSSL's SSL3_RT_MAX_ENCRYPTED_OVERHEAD is 320).
+ */
+#define WBUF_SIZE (4 * (16384 + 512))
 /* https.ciphers' default, and what it becomes below TLS 1.2 (no AEAD). */
 #define CIPHERS_DEFAULT "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!SHA1"
 #define CIPHERS_LEGACY "ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE+AES:!aNULL:!eNULL"
@@ -77,6 +83,137 @@ remote_sign(void *arg, enum tlskey_op op, int padding,
 	return (int)n;
 }
 
+
+/*
+ * A connection's BIO: a filter over the socket BIO.  Its write side
+ * gathers the records OpenSSL writes, so that a response head and its
+ * body's records leave in one send() (two for a 100 KiB file) instead of
+ * one write() per 16 KiB record.  OpenSSL flushes it where the protocol
+ * needs the bytes out (each handshake flight, alerts); the server flushes
+ * it at the end of every response (tls_flush).  Once the kernel encrypts
+ * (kTLS), writes pass straight through to the socket, and kTLS is only
+ * switched on over an empty buffer.  Its read side passes reads through
+ * and notes a short one (the socket is empty: c->drained).
+ */
+static BIO_METHOD *wbuf_method;
+/*
+ * OpenSSL's own control that turns kTLS on (BIO_CTRL_SET_KTLS, 72 in
+ * its internal bio.h for all of 3.x; the public header only lists it).
+ */
+#define CTRL_SET_KTLS 72
+
+/* Sends what is buffered: 1 all gone, 0 the socket is full, -1 failed. */
+static int
+wbuf_send(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->woff < c->wlen) {
+		n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff,
+		    MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -1;
+		}
+		c->woff += (size_t)n;
+	}
+	c->woff = c->wlen = 0;
+	return 1;
+}
+
+static int
+wbuf_write(BIO *b, const char *p, int n)
+{
+	struct conn *c = BIO_get_data(b);
+	BIO *next = BIO_next(b);
+	size_t room;
+	int r;
+
+	BIO_clear_retry_flags(b);
+	if (next == NULL || n <= 0)
+		return 0;
+	if (c->ktls) {
+		r = BIO_write(next, p, n);
+		BIO_copy_next_retry(b);
+		return r;
+	}
+	if (c->wbuf == NULL && (c->wbuf = malloc(WBUF_SIZE)) == NULL)
+		return -1;
+	if (WBUF_SIZE - c->wlen < (size_t)n) {
+		if (wbuf_send(c) == -1)
+			return -1;
+		if (c->woff > 0) {
+			/* What a short send left goes to the front. */
+			memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
+			c->wlen -= c->woff;
+			c->woff = 0;
+		}
+	}
+	if ((room = WBUF_SIZE - c->wlen) == 0) {
+		BIO_set_retry_write(b);
+		return -1;
+	}
+	if (room > (size_t)n)
+		room = (size_t)n;
+	memcpy(c->wbuf + c->wlen, p, room);
+	c->wlen += room;
+	return (int)room;
+}
+
+static int
+wbuf_read(BIO *b, char *p, int n)
+{
+	struct conn *c = BIO_get_data(b);
+	BIO *next = BIO_next(b);
+	int r;
+
+	BIO_clear_retry_flags(b);
+	if (next == NULL)
+		return 0;
+	r = BIO_read(next, p, n);
+	BIO_copy_next_retry(b);
+	c->drained = r > 0 && r < n;
+	return r;
+}
+
+static long
+wbuf_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct conn *c = BIO_get_data(b);
+	BIO *next = BIO_next(b);
+	int r;
+
+	if (next == NULL)
+		return 0;
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		BIO_clear_retry_flags(b);
+		if ((r = wbuf_send(c)) == 0)
+			BIO_set_retry_write(b);
+		if (r != 1)
+			return r;
+		break;
+	case BIO_CTRL_WPENDING:
+		return (long)(c->wlen - c->woff) + BIO_ctrl(next, cmd, num, ptr);
+	case CTRL_SET_KTLS:
+		/* For sending: our records would reach the kernel after its own. */
+		if (num != 0 && c->woff != c->wlen)
+			return 0;
+		if ((r = (int)BIO_ctrl(next, cmd, num, ptr)) > 0 && num != 0)
+			c->ktls = 1;	/* from now on, writes pass through */
+		return r;
+	}
+	return BIO_ctrl(next, cmd, num, ptr);
+}
+
+static int
+wbuf_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
 int
 tls_init(struct server *s, int cert_fd, char *err, size_t errlen)
 {
@@ -88,6 +225,17 @@ tls_init(struct server *s, int cert_fd, char *err, size_t errlen)
 	int min = version_of(c->https_minimum_tls);
 	char list[1100];
 
+	if (wbuf_method == NULL &&
+	    ((wbuf_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_FILTER,
+	    "airlock connection")) == NULL ||
+	    BIO_meth_set_write(wbuf_method, wbuf_write) != 1 ||
+	    BIO_meth_set_read(wbuf_method, wbuf_read) != 1 ||
+	    BIO_meth_set_ctrl(wbuf_method, wbuf_ctrl) != 1 ||
+	    BIO_meth_set_create(wbuf_method, wbuf_create) != 1)) {
+		snprintf(err, errlen, "out of memory");
+		close(cert_fd);
+		return -1;
+	}
 	if ((bio = BIO_new_fd(cert_fd, BIO_CLOSE)) == NULL ||
 	    (ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -137,6 +285,13 @@ tls_init(struct server *s, int cert_fd, char *err, size_t errlen)
 	    SSL_OP_ENABLE_KTLS);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/*
+	 * One read() takes what the socket has (a request's record, or
+	 * several pipelined), not a 5-byte record header and then its body.
+	 * The server reads until SSL_read would block, so nothing waits in
+	 * OpenSSL's buffer for an edge-triggered event that will not come.
+	 */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"airlock",
 	    7);
@@ -171,9 +326,19 @@ tls_keys_link(struct server *s, int fd)
 int
 tls_conn_new(struct server *s, struct conn *c)
 {
-	if (s->tls == NULL || (c->ssl = SSL_new(s->tls)) == NULL ||
-	    SSL_set_fd(c->ssl, c->fd) != 1)
+	BIO *sock, *wb;
+
+	if (s->tls == NULL || (c->ssl = SSL_new(s->tls)) == NULL)
 		return -1;
+	if ((sock = BIO_new_socket(c->fd, BIO_NOCLOSE)) == NULL)
+		return -1;
+	if ((wb = BIO_new(wbuf_method)) == NULL) {
+		BIO_free(sock);
+		return -1;
+	}
+	BIO_set_data(wb, c);
+	BIO_push(wb, sock);
+	SSL_set_bio(c->ssl, wb, wb);	/* SSL_free frees both */
 	SSL_set_accept_state(c->ssl);
 	c->handshaking = 1;
 	return 0;
@@ -285,6 +450,27 @@ tls_send_file(struct server *s, struct conn *c)
 	return n;
 }
 
+int
+tls_pending(struct conn *c)
+{
+	return SSL_has_pending(c->ssl);
+}
+
+int
+tls_flush(struct conn *c)
+{
+	int r;
+
+	if (c->woff == c->wlen)
+		return 1;
+	if ((r = wbuf_send(c)) == -1) {
+		c->tls_dead = 1;
+		errno = ECONNRESET;
+	} else if (r == 0)
+		errno = EAGAIN;
+	return r;
+}
+
 void
 tls_conn_free(struct conn *c)
 {
@@ -296,4 +482,7 @@ tls_conn_free(struct conn *c)
 	}
 	free(c->tbuf);
 	c->tbuf = NULL;
+	free(c->wbuf);
+	c->wbuf = NULL;
+	c->wlen = c->woff = 0;
 }

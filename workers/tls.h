@@ -5,7 +5,8 @@
  * https.listen sockets run a non-blocking handshake first, then the same
  * request loop as plain ones, their bytes through SSL_read/SSL_write.
  * File bodies go by SSL_sendfile where the kernel does TLS (kTLS), else
- * through one 16 KiB buffer per connection.
+ * through a 64 KiB plaintext buffer per connection, and the records go
+ * out through a buffer of about as much, one send() per four records.
  */
 #ifndef AIRLOCK_TLS_H
 #define AIRLOCK_TLS_H
@@ -38,6 +39,13 @@ ssize_t tls_write(struct conn *c, const void *p, size_t n);
  * advanced), 0 for would-block, -1 on failure.
  */
 ssize_t tls_send_file(struct server *s, struct conn *c);
+/*
+ * Sends the records still buffered: 1 done, 0 would block (errno EAGAIN),
+ * -1 failed.  A response is sent when this says 1.
+ */
+int tls_flush(struct conn *c);
+/* Whether OpenSSL holds bytes read from the socket, processed or not. */
+int tls_pending(struct conn *c);
 void tls_conn_free(struct conn *c);
 
 #endif

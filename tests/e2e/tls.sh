@@ -4,7 +4,9 @@
 # and Secure cookies only when https.permanent (or over TLS);
 # X-Forwarded-For/-Proto believed from trusted proxies only; certificate
 # rotation by SIGHUP while a download is in flight; R's install.packages
-# over HTTPS with a test CA; and no private key in a worker's memory.
+# over HTTPS with a test CA; no private key in a worker's memory; and the
+# send path byte for byte (tls_stream.py: pipelining, a stalled reader, a
+# request head in pieces).
 NAME=tls
 . "$(dirname "$0")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/mkpkg.sh"
@@ -81,6 +83,11 @@ curl -s --cacert "$T/ca.pem" -o "$T/whole" "$B"
 check "the whole 24 MB file over HTTPS, byte for byte" cmp -s "$T/whole" "$T/p/bigpkg_1.0.tar.gz"
 check "HEAD over HTTPS, then a GET on the same connection" sh -c \
     "curl -s --cacert '$T/ca.pem' -I '$P' -o /dev/null --next --cacert '$T/ca.pem' -s -o '$T/pk' '$P' && grep -q '^Package: tlspkg' '$T/pk'"
+# Pipelined requests, a stalled reader, a head in pieces (TLS 1.2 and 1.3).
+python3 "$SRCDIR/tests/e2e/tls_stream.py" "$HP" "$T/ca.pem" \
+    /secure/latest/src/contrib/bigpkg_1.0.tar.gz "$T/p/bigpkg_1.0.tar.gz" \
+    /secure/latest/src/contrib/tlspkg_1.0.tar.gz "$T/p/tlspkg_1.0.tar.gz"
+check "tls_stream.py ran to its end" test $? -le 1
 check "plain HTTP still answers on http.listen" \
     test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/secure/latest/src/contrib/PACKAGES")" = 200
 

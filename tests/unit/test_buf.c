@@ -79,6 +79,17 @@ test_printf(void)
 	buf_init(&b, 4096);
 	CHECK(buf_putf(&b, "%s-%d", "a", 42) == 0);
 	CHECK(buf_avail(&b) == 4 && memcmp(buf_ptr(&b), "a-42", 4) == 0);
+	/* Into the room there is (256 allocated), then past it: regrown. */
+	CHECK(buf_putf(&b, "%0250d", 5) == 0 && buf_avail(&b) == 254);
+	CHECK(buf_putf(&b, "|%s|", "tail") == 0 && buf_avail(&b) == 260);
+	CHECK(memcmp(buf_ptr(&b), "a-420000", 8) == 0 &&
+	    memcmp(buf_ptr(&b) + 253, "5|tail|", 7) == 0);
+	buf_release(&b);
+	/* Exactly up to max is refused (room for the NUL), below it is not. */
+	buf_init(&b, 8);
+	CHECK(buf_putf(&b, "%s", "1234567") == 0 && buf_avail(&b) == 7);
+	CHECK(buf_putf(&b, "%s", "8") == -1 && buf_avail(&b) == 7);
+	CHECK(memcmp(buf_ptr(&b), "1234567", 7) == 0);
 	buf_free(buf_new(10));
 	buf_free(NULL);
 	buf_release(&b);
