@@ -79,6 +79,11 @@ struct xfer {
 	/* Set by the callbacks when they end a transfer. */
 	int cb_fail, cb_retry, cb_drop;
 	int paused;		/* by on_write, over the pass's rate */
+	/*
+	 * Its size is in the run's total_bytes: from the index, else from
+	 * the first response's Content-Length, else once it is complete.
+	 */
+	int sized;
 	char why[200];
 	char last[200];		/* why the last attempt failed */
 	char ebuf[CURL_ERROR_SIZE];
@@ -632,6 +637,10 @@ finish_ok(struct run *r, struct xfer *x, long long size)
 	x->state = X_DONE;
 	r->done++;
 	r->done_bytes += size;
+	if (!x->sized) {
+		r->total_bytes += size;
+		x->sized = 1;
+	}
 	if (r->o->file_done != NULL)
 		r->o->file_done(r->o->file_done_arg, x->it);
 }
@@ -777,6 +786,15 @@ body_start(struct xfer *x)
 	}
 	x->resumed = x->off > 0;
 	x->body = 1;
+	if (!x->sized) {
+		curl_off_t cl = -1;
+
+		if (curl_easy_getinfo(x->e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		    &cl) == CURLE_OK && cl >= 0) {
+			x->run->total_bytes += x->off + (long long)cl;
+			x->sized = 1;
+		}
+	}
 	/* A body from byte 0 is hashed as it comes (else: read later). */
 	if (x->off == 0 && (x->it->expect_md5 != NULL ||
 	    x->it->expect_sha256 != NULL) && digests_new(x->it, &x->md5,
@@ -1117,8 +1135,10 @@ fetch_run(const struct fetch_opts *o, struct fetch_item *items, size_t n,
 		r.x[i].it = &items[i];
 		r.x[i].run = &r;
 		r.x[i].fd = -1;
-		if (items[i].expect_size > 0)
+		if (items[i].expect_size >= 0) {
 			r.total_bytes += items[i].expect_size;
+			r.x[i].sized = 1;
+		}
 	}
 	r.last_progress = mono_ms() - PROGRESS_MS;
 	r.rate_t0 = mono_ms();

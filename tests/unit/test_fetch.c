@@ -400,6 +400,21 @@ test_parallel(void)
 	CHECK(pr.files_done == NFILES && pr.files_total == NFILES);
 	CHECK(pr.done == total && pr.total == total);
 
+	/*
+	 * An index without Size fields (CRAN's has none): the total still
+	 * comes to the bytes fetched, from the responses' lengths.
+	 */
+	clean_q();
+	for (i = 0; i < NFILES; i++)
+		it[i].expect_size = -1;
+	memset(&pr, 0, sizeof(pr));
+	CHECK(fetch_run(&o, it, NFILES, on_progress, &pr, NULL, err,
+	    sizeof(err)) == 0);
+	CHECK(pr.files_done == NFILES && pr.done == total);
+	CHECK(pr.total == total);
+	for (i = 0; i < NFILES; i++)
+		it[i].expect_size = (long long)files[i].size;
+
 	/* Again: the files are there and verify, nothing is fetched. */
 	CHECK(fetch_run(&o, it, NFILES, NULL, NULL, NULL, err,
 	    sizeof(err)) == 0);
