@@ -86,6 +86,7 @@ static int valid_tls_version(const char *, char *, size_t);
 static int valid_cidr(const char *, char *, size_t);
 static int valid_ciphers(const char *, char *, size_t);
 static int valid_schedule(const char *, char *, size_t);
+static int valid_mirror(const char *, char *, size_t);
 
 /*
  * The type of an entry and its field's offset, checked against the field's
@@ -247,6 +248,11 @@ static const struct conf_key conf_keys[] = {
 	{ "sync.schedule", T_LIST(sync_schedule), "", 0, 0, valid_schedule,
 	    "windows opened by the clock, UTC: \"Mon-Fri 02:00 2h\", "
 	    "\"Sun 12:00 30m\", \"daily 03:00 1h\"" },
+	{ "sync.mirrors", T_LIST(sync_mirrors), "", 0, 0, valid_mirror,
+	    "cran mirrors declared here: \"NAME URL [ca=PEM] [proxy=URL] "
+	    "[concurrency=N] [max_rate=BYTES] [packages=FILE] [suggests=true] "
+	    "[credentials=FILE] [proxy_credentials=FILE] [client_cert=PEM "
+	    "client_key=PEM]\"" },
 
 	{ "audit.format", T_STR(audit_format), "none", 0, 0,
 	    valid_audit_format,
@@ -470,6 +476,81 @@ valid_schedule(const char *s, char *why, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+int
+conf_mirror_key(const char *k, size_t n)
+{
+	static const char *const keys[] = { "ca", "proxy", "concurrency",
+	    "max_rate", "packages", "suggests", "credentials",
+	    "proxy_credentials", "client_cert", "client_key" };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i]) == n && strncmp(k, keys[i], n) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * "NAME URL k=v ...": the name as repo create takes it, an http(s) URL
+ * without credentials, known keys; files as absolute paths.  The
+ * master checks the rest (the files, the values) when it applies it.
+ */
+static int
+valid_mirror(const char *s, char *why, size_t n)
+{
+	char vb[VIS_MAX], w[1100];
+	const char *p = s, *e, *eq;
+	int i = 0, k, cert = 0, key = 0;
+	size_t len;
+
+	for (; *p != '\0'; p = e, i++) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		e = p + strcspn(p, " \t");
+		len = (size_t)(e - p);
+		if (len >= sizeof(w))
+			goto bad;
+		memcpy(w, p, len);
+		w[len] = '\0';
+		if (i == 0) {
+			if (len > 64 || strspn(w, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len ||
+			    strchr("._-", w[0]) != NULL)
+				goto bad;
+			continue;
+		}
+		if (i == 1) {
+			if ((strncmp(w, "https://", 8) != 0 &&
+			    strncmp(w, "http://", 7) != 0) ||
+			    strchr(w + 7, '@') != NULL || strpbrk(w, "\"'") !=
+			    NULL)
+				goto bad;
+			continue;
+		}
+		if ((eq = strchr(w, '=')) == NULL || eq[1] == '\0' ||
+		    (k = conf_mirror_key(w, (size_t)(eq - w))) < 0)
+			goto bad;
+		cert += k == 8;
+		key += k == 9;
+		/* ca, packages, credentials ... client_key: files. */
+		if ((k == 0 || k >= 4) && k != 5 && eq[1] != '/')
+			goto bad;
+		if (k == 5 && strcmp(eq + 1, "true") != 0 &&
+		    strcmp(eq + 1, "false") != 0)
+			goto bad;
+	}
+	if (i < 2 || cert != key || cert > 1)
+		goto bad;
+	return 0;
+bad:
+	errf(why, n, "\"%s\": expected \"NAME URL [key=value]...\" with "
+	    "an http(s) URL without credentials and the keys of "
+	    "airlock.conf(5), files as absolute paths",
+	    str_vis(vb, sizeof(vb), s));
+	return -1;
 }
 
 static int

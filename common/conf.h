@@ -86,6 +86,7 @@ struct airlock_conf {
 	int sync_require_approval;	/* sync.require_approval */
 	int sync_max_window;		/* sync.max_window, s */
 	struct strlist sync_schedule;	/* sync.schedule */
+	struct strlist sync_mirrors;	/* sync.mirrors: "NAME URL k=v..." */
 	/* audit */
 	char *audit_format;	/* audit.format: none|CSV|JSON */
 	char *audit_file;	/* audit.file, "" = none */
@@ -127,6 +128,8 @@ struct conf_schedule {
 };
 /* 0 with *sc (may be NULL: just check), -1 when malformed. */
 int conf_schedule_parse(const char *s, struct conf_schedule *sc);
+/* The index of a sync.mirrors key (ca, proxy, ... client_key), or -1. */
+int conf_mirror_key(const char *k, size_t n);
 
 /* "90", "90s", "30m", "12h", "7d" → seconds; -1 when malformed. */
 long conf_parse_duration(const char *s);

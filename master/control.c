@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <limits.h>
@@ -30,6 +31,7 @@
 #include "publish.h"
 #include "store.h"
 #include "synclist.h"
+#include "secret.h"
 #include "syncopt.h"
 #include "util.h"
 
@@ -551,6 +553,12 @@ cmd_repo_edit(struct conn *c, json_t *req)
 	    (size_t)sqlite3_column_bytes(st, 0));
 	secrets = syncopt_parse((const char *)sqlite3_column_blob(st, 1),
 	    (size_t)sqlite3_column_bytes(st, 1));
+	if (c->internal == NULL && json_object_get(opts, "config_digest") !=
+	    NULL) {
+		reply_error(c, "%s is declared in airlock.conf (sync.mirrors): "
+		    "change it there and reload (SIGHUP)", name);
+		goto out;
+	}
 	/* Credentials go to an https upstream only: the one it will have. */
 	https = strncmp(upstream ? upstream : sqlite3_column_type(st, 2) ==
 	    SQLITE_NULL ? "" : (const char *)sqlite3_column_text(st, 2),
@@ -664,6 +672,10 @@ cmd_repo_list(struct conn *c)
 			/* The list is package_list's, by its size. */
 			json_object_del(p, "packages");
 			json_object_del(p, "suggests");
+			json_object_set_new(p, "declared_in_config",
+			    json_boolean(json_object_get(p, "config_digest") !=
+			    NULL));
+			json_object_del(p, "config_digest");
 
 			json_object_set_new(p, "upstream",
 			    sqlite3_column_type(st, 8) == SQLITE_NULL ?
@@ -1806,7 +1818,7 @@ conn_release(struct conn *c)
 
 /* A repo.create/edit request held credentials: no copy is left of them. */
 static void
-wipe_secrets(json_t *req, struct ipc_msg *msg)
+wipe_req(json_t *req)
 {
 	static const char *const secret[] = { "userpwd", "proxy_userpwd",
 	    "client_key_pem" };
@@ -1817,7 +1829,305 @@ wipe_secrets(json_t *req, struct ipc_msg *msg)
 		if ((v = json_string_value(json_object_get(req, secret[i]))) !=
 		    NULL)
 			OPENSSL_cleanse((char *)(uintptr_t)v, strlen(v));
+}
+
+static void
+wipe_secrets(json_t *req, struct ipc_msg *msg)
+{
+	wipe_req(req);
 	OPENSSL_cleanse(msg->payload.data, msg->payload.len);
+}
+
+/*
+ * A file sync.mirrors names, read by the master (root) as text: at most
+ * max bytes, NUL-free.  NULL with err.  The caller wipes and frees it.
+ */
+static char *
+conf_file(const char *path, size_t max, char *err, size_t errlen)
+{
+	char *b = calloc(1, max + 1);
+	size_t n = 0;
+	ssize_t k;
+	int fd;
+
+	if (b == NULL || (fd = open(path, O_RDONLY | O_CLOEXEC |
+	    O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(b);
+		return NULL;
+	}
+	while (n < max && (k = read(fd, b + n, max - n)) > 0)
+		n += (size_t)k;
+	if (n == max && read(fd, &b[max], 1) > 0) {
+		snprintf(err, errlen, "%s: more than %zu bytes", path, max);
+		n = max + 1;
+	} else if (strlen(b) != n) {
+		snprintf(err, errlen, "%s: not text (a NUL byte)", path);
+		n = max + 1;
+	}
+	close(fd);
+	if (n > max) {
+		OPENSSL_cleanse(b, max + 1);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Its one line, user:password; NULL when it is not that. */
+static char *
+one_line(char *b)
+{
+	size_t n = strlen(b);
+
+	if (n > 0 && b[n - 1] == '\n')
+		b[--n] = '\0';
+	if (n > 0 && b[n - 1] == '\r')
+		b[--n] = '\0';
+	if (n == 0 || strpbrk(b, "\r\n") != NULL || strchr(b, ':') == NULL ||
+	    b[0] == ':')
+		return NULL;
+	return b;
+}
+
+/* The answer of a request the config made (an internal conn). */
+static void
+conf_answer(void *arg, json_t *answer)
+{
+	json_t **out = arg;
+
+	*out = json_incref(answer);
+}
+
+/*
+ * One sync.mirrors entry as a repo.create or repo.edit request (every
+ * setting it has; on edit the others are cleared, so the entry is all
+ * there is).  NULL with err.
+ */
+static json_t *
+conf_mirror_req(const char *spec, char *name, size_t namelen, char *err,
+    size_t errlen)
+{
+	static const char *const file_key[] = { "ca_pem", NULL, NULL, NULL,
+	    "packages", NULL, "userpwd", "proxy_userpwd", "client_cert_pem",
+	    "client_key_pem" };
+	json_t *req = json_object();
+	const char *p = spec, *e, *eq;
+	char w[1100], *text;
+	int i = 0, k;
+	size_t len;
+
+	for (; *p != '\0'; p = e, i++) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		e = p + strcspn(p, " \t");
+		len = (size_t)(e - p);
+		if (len >= sizeof(w))
+			len = sizeof(w) - 1;	/* conf.c refused it already */
+		memcpy(w, p, len);
+		w[len] = '\0';
+		if (i == 0) {
+			snprintf(name, namelen, "%.64s", w);
+			continue;
+		}
+		if (i == 1) {
+			json_object_set_new(req, "upstream", json_string(w));
+			continue;
+		}
+		if ((eq = strchr(w, '=')) == NULL ||
+		    (k = conf_mirror_key(w, (size_t)(eq - w))) < 0)
+			continue;
+		eq++;
+		if (k == 1)
+			json_object_set_new(req, "proxy", json_string(eq));
+		else if (k == 2 || k == 3) {
+			char *end;
+			unsigned long long v = strtoull(eq, &end, 10), mul = 1;
+
+			if (k == 3 && (*end == 'k' || *end == 'K'))
+				mul = 1024, end++;
+			else if (k == 3 && (*end == 'm' || *end == 'M'))
+				mul = 1024 * 1024, end++;
+			else if (k == 3 && (*end == 'g' || *end == 'G'))
+				mul = 1024 * 1024 * 1024, end++;
+			if (*end != '\0' || end == eq || v == 0 ||
+			    v > (1ULL << 40) / mul) {
+				snprintf(err, errlen, "%s=%s: a positive number%s",
+				    k == 2 ? "concurrency" : "max_rate", eq,
+				    k == 3 ? " of bytes per second, as 500k "
+				    "or 2m" : "");
+				goto bad;
+			}
+			json_object_set_new(req, k == 2 ? "concurrency" :
+			    "max_rate", json_integer((json_int_t)(v * mul)));
+		} else if (k == 5)
+			json_object_set_new(req, "suggests",
+			    json_boolean(strcmp(eq, "true") == 0));
+		else {
+			if ((text = conf_file(eq, k == 4 ? 60000 : 65536, err,
+			    errlen)) == NULL)
+				goto bad;
+			if (k == 4) {
+				json_t *list = json_array();
+				const char *q = text, *qe;
+
+				while (*q != '\0') {
+					if (*q == '#') {
+						q += strcspn(q, "\n");
+						continue;
+					}
+					if (strchr(", \t\r\n", *q) != NULL) {
+						q++;
+						continue;
+					}
+					qe = q + strcspn(q, ", \t\r\n#");
+					json_array_append_new(list,
+					    json_stringn(q, (size_t)(qe - q)));
+					q = qe;
+				}
+				json_object_set_new(req, "packages", list);
+			} else if ((k == 6 || k == 7) && one_line(text) ==
+			    NULL) {
+				snprintf(err, errlen, "%s: must be one line, "
+				    "user:password", eq);
+				OPENSSL_cleanse(text, strlen(text));
+				free(text);
+				goto bad;
+			} else
+				json_object_set_new(req, file_key[k],
+				    json_string(text));
+			OPENSSL_cleanse(text, strlen(text));
+			free(text);
+		}
+	}
+	return req;
+bad:
+	wipe_req(req);
+	json_decref(req);
+	return NULL;
+}
+
+/* HMAC-SHA256 of the request under the sync key, in hex; 0 or -1. */
+static int
+conf_digest(const json_t *req, char out[65], char *err, size_t errlen)
+{
+	uint8_t key[SECRET_KEY_LEN], mac[32];
+	char *text = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
+	size_t maclen = 0;
+	int r = -1;
+
+	if (text != NULL && syncopt_key(ctl.conf->data_dir, 1, key, err,
+	    errlen) == 0) {
+		if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key,
+		    sizeof(key), (const unsigned char *)text, strlen(text),
+		    mac, sizeof(mac), &maclen) != NULL && maclen == 32) {
+			secret_hex(mac, sizeof(mac), out);
+			r = 0;
+		} else
+			snprintf(err, errlen, "HMAC failed");
+		OPENSSL_cleanse(key, sizeof(key));
+	}
+	if (text != NULL) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	return r;
+}
+
+static void
+conf_mirror(const char *spec)
+{
+	static const char *const clear[] = { "proxy", "userpwd",
+	    "proxy_userpwd", "max_rate", "concurrency", "ca_pem",
+	    "client_cert_pem", "client_key_pem", "packages" };
+	struct conn c;
+	json_t *req, *answer = NULL;
+	char name[80] = "", err[512], digest[65], kind[16] = "";
+	const char *stored = NULL;
+	sqlite3_stmt *st;
+	size_t i;
+
+	if ((req = conf_mirror_req(spec, name, sizeof(name), err,
+	    sizeof(err))) == NULL) {
+		log_error("sync.mirrors: %s: %s; the mirror is left as it is",
+		    name, err);
+		return;
+	}
+	if (conf_digest(req, digest, err, sizeof(err)) != 0) {
+		log_error("sync.mirrors: %s: %s", name, err);
+		goto out;
+	}
+	if ((st = db_prepare(ctl.db, "SELECT kind, json_extract(sync_options, "
+	    "'$.config_digest') FROM repos WHERE name = ?")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(kind, sizeof(kind), "%s", sqlite3_column_text(st, 0));
+		stored = (const char *)sqlite3_column_text(st, 1);
+		if (stored != NULL && strcmp(stored, digest) == 0)
+			kind[0] = '=';	/* as the config says already */
+	}
+	sqlite3_finalize(st);
+	if (kind[0] == '=')
+		goto out;
+	if (kind[0] != '\0' && strcmp(kind, "cran") != 0) {
+		log_error("sync.mirrors: %s is a %s repository, not a cran "
+		    "mirror: the entry is ignored", name, kind);
+		goto out;
+	}
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	c.internal = conf_answer;
+	c.internal_arg = &answer;
+	snprintf(c.actor, sizeof(c.actor), "airlock.conf (sync.mirrors)");
+	if (kind[0] == '\0') {
+		json_object_set_new(req, "name", json_string(name));
+		json_object_set_new(req, "kind", json_string("cran"));
+		cmd_repo_create(&c, req);
+	} else {
+		for (i = 0; i < nitems(clear); i++)
+			if (json_object_get(req, clear[i]) == NULL)
+				json_object_set_new(req, clear[i],
+				    json_null());
+		if (json_object_get(req, "suggests") == NULL &&
+		    json_is_array(json_object_get(req, "packages")))
+			json_object_set_new(req, "suggests", json_false());
+		json_object_set_new(req, "repo", json_string(name));
+		cmd_repo_edit(&c, req);
+	}
+	if (!json_is_true(json_object_get(answer, "ok"))) {
+		log_error("sync.mirrors: %s: %s; the mirror is left as it is",
+		    name, json_string_value(json_object_get(answer, "error")) ?
+		    json_string_value(json_object_get(answer, "error")) :
+		    "no answer");
+		goto out;
+	}
+	if ((st = db_prepare(ctl.db, "UPDATE repos SET sync_options = "
+	    "json_set(coalesce(sync_options, '{}'), '$.config_digest', ?) "
+	    "WHERE name = ?")) != NULL) {
+		sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_error("sync.mirrors: %s: %s", name,
+			    sqlite3_errmsg(ctl.db));
+		sqlite3_finalize(st);
+	}
+	log_info("sync.mirrors: %s %s as airlock.conf says", name,
+	    kind[0] == '\0' ? "created" : "set");
+out:
+	json_decref(answer);
+	wipe_req(req);
+	json_decref(req);
+}
+
+void
+control_config_mirrors(void)
+{
+	size_t i;
+
+	for (i = 0; i < ctl.conf->sync_mirrors.n; i++)
+		conf_mirror(ctl.conf->sync_mirrors.v[i]);
 }
 
 static void

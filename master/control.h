@@ -35,6 +35,12 @@ int control_init(const struct airlock_conf *conf, sqlite3 *db, int epfd,
     const struct control_ops *ops);
 /* The configuration was reloaded: conf replaces the old one. */
 void control_reconf(const struct airlock_conf *conf);
+/*
+ * Creates or sets the cran mirrors sync.mirrors declares, each as its
+ * entry says (airlock.conf(5)); audited as airlock.conf's.  At start and
+ * after each reload; an entry unchanged since it was applied is left.
+ */
+void control_config_mirrors(void);
 /* An epoll event for the control socket or one of its connections. */
 void control_event(void *tag, uint32_t events);
 /*

@@ -1047,6 +1047,7 @@ reload(void)
 	conf_free(m.conf);
 	m.conf = nc;
 	control_reconf(m.conf);
+	control_config_mirrors();
 	window_reconf(m.conf);
 	m.generation++;
 	/* Old workers keep accepting until the new ones are ready. */
@@ -1358,6 +1359,7 @@ master_main(const struct master_opts *o, struct airlock_conf *conf)
 
 	audit_event("start", "master", getpid(), "airlockd " PACKAGE_VERSION
 	    " starting");
+	control_config_mirrors();
 	set_slots();
 	for (i = 0; i < m.nslots; i++)
 		spawn(&m.slots[i], i);

@@ -490,6 +490,43 @@ test_strings(void)
 }
 
 static void
+test_mirrors(void)
+{
+	static const char *good[] = { "cran https://cran.example.org",
+	    "m.1 http://10.0.0.1:8080/cran/ concurrency=4 max_rate=2m",
+	    "a https://u ca=/e/ca.pem packages=/e/l suggests=true "
+	    "credentials=/e/c proxy_credentials=/e/p proxy=http://p:3128",
+	    "a  https://u client_cert=/e/c.pem client_key=/e/k.pem", NULL };
+	static const char *bad[] = { "", "cran", "cran ftp://x",
+	    "-a https://u", "a b https://u", "a https://user:pw@host",
+	    "a https://u nokey=1", "a https://u ca=relative.pem",
+	    "a https://u suggests=yes", "a https://u client_cert=/c.pem",
+	    "a https://u client_key=/k.pem", "a https://u concurrency",
+	    "a https://u packages=", NULL };
+	struct airlock_conf *c = conf_new();
+	char kv[300];
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; good[i] != NULL; i++) {
+		snprintf(kv, sizeof(kv), "sync.mirrors=[\"%s\"]", good[i]);
+		if (override(c, kv) != 0 || c->sync_mirrors.n != 1) {
+			fprintf(stderr, "  %s: %s\n", good[i], err);
+			CHECK(!"good sync.mirrors refused");
+		}
+	}
+	for (i = 0; bad[i] != NULL; i++) {
+		snprintf(kv, sizeof(kv), "sync.mirrors=[\"%s\"]", bad[i]);
+		if (override(c, kv) == 0) {
+			fprintf(stderr, "  %s: accepted\n", bad[i]);
+			CHECK(!"bad sync.mirrors accepted");
+		}
+	}
+	conf_free(c);
+}
+
+static void
 test_listen(void)
 {
 	static const char *good[] = { "127.0.0.1:8080", "[::1]:8080",
@@ -1006,6 +1043,7 @@ unpack_with(int which, uint64_t bad)
 	buf_put_u32(&b, (uint32_t)N(0));
 	buf_put_u64(&b, N(43200));
 	buf_put_u32(&b, (uint32_t)N(0));
+	buf_put_u32(&b, (uint32_t)N(0));
 	S("none");
 	S("");
 	S("");
@@ -1097,6 +1135,7 @@ main(void)
 	RUN(test_syntax_error);
 	RUN(test_strings);
 	RUN(test_listen);
+	RUN(test_mirrors);
 	RUN(test_durations_sizes);
 	RUN(test_override);
 	RUN(test_override_bad);
