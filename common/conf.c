@@ -492,33 +492,62 @@ conf_mirror_key(const char *k, size_t n)
 	return -1;
 }
 
+long long
+conf_rate_parse(const char *s)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		mul = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1024 * 1024 * 1024, end++;
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v == 0 || v > (1ULL << 40) / mul)
+		return -1;
+	return (long long)(v * mul);
+}
+
+int
+conf_mirror_word(const char **p, char *w, size_t n)
+{
+	const char *s = *p + strspn(*p, " \t");
+	size_t len = strcspn(s, " \t");
+
+	*p = s + len;
+	if (len == 0)
+		return 0;
+	if (len >= n)
+		return -1;
+	memcpy(w, s, len);
+	w[len] = '\0';
+	return 1;
+}
+
 /*
  * "NAME URL k=v ...": the name as repo create takes it, an http(s) URL
- * without credentials, known keys; files as absolute paths.  The
- * master checks the rest (the files, the values) when it applies it.
+ * without credentials, known keys with values of their form, files as
+ * absolute paths.  The master checks the files when it applies it.
  */
 static int
 valid_mirror(const char *s, char *why, size_t n)
 {
-	char vb[VIS_MAX], w[1100];
-	const char *p = s, *e, *eq;
-	int i = 0, k, cert = 0, key = 0;
-	size_t len;
+	char vb[VIS_MAX], w[1100], *end;
+	const char *p = s, *eq;
+	int i, k, r, cert = 0, key = 0;
+	long v;
 
-	for (; *p != '\0'; p = e, i++) {
-		p += strspn(p, " \t");
-		if (*p == '\0')
-			break;
-		e = p + strcspn(p, " \t");
-		len = (size_t)(e - p);
-		if (len >= sizeof(w))
+	for (i = 0; (r = conf_mirror_word(&p, w, sizeof(w))) != 0; i++) {
+		if (r < 0)
 			goto bad;
-		memcpy(w, p, len);
-		w[len] = '\0';
 		if (i == 0) {
-			if (len > 64 || strspn(w, "abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len ||
-			    strchr("._-", w[0]) != NULL)
+			if (strlen(w) > 64 || strspn(w, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+			    strlen(w) || strchr("._-", w[0]) != NULL)
 				goto bad;
 			continue;
 		}
@@ -533,13 +562,19 @@ valid_mirror(const char *s, char *why, size_t n)
 		if ((eq = strchr(w, '=')) == NULL || eq[1] == '\0' ||
 		    (k = conf_mirror_key(w, (size_t)(eq - w))) < 0)
 			goto bad;
+		eq++;
 		cert += k == 8;
 		key += k == 9;
 		/* ca, packages, credentials ... client_key: files. */
-		if ((k == 0 || k >= 4) && k != 5 && eq[1] != '/')
+		if ((k == 0 || k >= 4) && k != 5 && eq[0] != '/')
 			goto bad;
-		if (k == 5 && strcmp(eq + 1, "true") != 0 &&
-		    strcmp(eq + 1, "false") != 0)
+		if (k == 5 && strcmp(eq, "true") != 0 &&
+		    strcmp(eq, "false") != 0)
+			goto bad;
+		if (k == 2 && ((v = strtol(eq, &end, 10)) < 1 || v > 64 ||
+		    *end != '\0'))
+			goto bad;
+		if (k == 3 && conf_rate_parse(eq) < 0)
 			goto bad;
 	}
 	if (i < 2 || cert != key || cert > 1)

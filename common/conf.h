@@ -130,6 +130,13 @@ struct conf_schedule {
 int conf_schedule_parse(const char *s, struct conf_schedule *sc);
 /* The index of a sync.mirrors key (ca, proxy, ... client_key), or -1. */
 int conf_mirror_key(const char *k, size_t n);
+/*
+ * The next blank-separated word of a sync.mirrors entry at *p into w (n
+ * bytes), *p moved past it: 1, 0 at the end, -1 when it does not fit.
+ */
+int conf_mirror_word(const char **p, char *w, size_t n);
+/* 1000, 500k, 2m, 1g: bytes per second (k = 1024), or -1. */
+long long conf_rate_parse(const char *s);
 
 /* "90", "90s", "30m", "12h", "7d" → seconds; -1 when malformed. */
 long conf_parse_duration(const char *s);

@@ -1912,21 +1912,12 @@ conf_mirror_req(const char *spec, char *name, size_t namelen, char *err,
 	    "packages", NULL, "userpwd", "proxy_userpwd", "client_cert_pem",
 	    "client_key_pem" };
 	json_t *req = json_object();
-	const char *p = spec, *e, *eq;
+	const char *p = spec, *eq;
 	char w[1100], *text;
-	int i = 0, k;
-	size_t len;
+	int i, k;
 
-	for (; *p != '\0'; p = e, i++) {
-		p += strspn(p, " \t");
-		if (*p == '\0')
-			break;
-		e = p + strcspn(p, " \t");
-		len = (size_t)(e - p);
-		if (len >= sizeof(w))
-			len = sizeof(w) - 1;	/* conf.c refused it already */
-		memcpy(w, p, len);
-		w[len] = '\0';
+	/* conf.c checked the entry's form: each word is as it should be. */
+	for (i = 0; conf_mirror_word(&p, w, sizeof(w)) > 0; i++) {
 		if (i == 0) {
 			snprintf(name, namelen, "%.64s", w);
 			continue;
@@ -1941,27 +1932,13 @@ conf_mirror_req(const char *spec, char *name, size_t namelen, char *err,
 		eq++;
 		if (k == 1)
 			json_object_set_new(req, "proxy", json_string(eq));
-		else if (k == 2 || k == 3) {
-			char *end;
-			unsigned long long v = strtoull(eq, &end, 10), mul = 1;
-
-			if (k == 3 && (*end == 'k' || *end == 'K'))
-				mul = 1024, end++;
-			else if (k == 3 && (*end == 'm' || *end == 'M'))
-				mul = 1024 * 1024, end++;
-			else if (k == 3 && (*end == 'g' || *end == 'G'))
-				mul = 1024 * 1024 * 1024, end++;
-			if (*end != '\0' || end == eq || v == 0 ||
-			    v > (1ULL << 40) / mul) {
-				snprintf(err, errlen, "%s=%s: a positive number%s",
-				    k == 2 ? "concurrency" : "max_rate", eq,
-				    k == 3 ? " of bytes per second, as 500k "
-				    "or 2m" : "");
-				goto bad;
-			}
-			json_object_set_new(req, k == 2 ? "concurrency" :
-			    "max_rate", json_integer((json_int_t)(v * mul)));
-		} else if (k == 5)
+		else if (k == 2)
+			json_object_set_new(req, "concurrency",
+			    json_integer(strtol(eq, NULL, 10)));
+		else if (k == 3)
+			json_object_set_new(req, "max_rate",
+			    json_integer(conf_rate_parse(eq)));
+		else if (k == 5)
 			json_object_set_new(req, "suggests",
 			    json_boolean(strcmp(eq, "true") == 0));
 		else {

@@ -351,28 +351,18 @@ put_secret(json_t *req, const char *name, const char *path, size_t max,
 	free(v);
 }
 
-/* 1000, 500k, 2m, 1g: bytes per second (k = 1024). */
+/* --max-rate's value, or a usage error. */
 static json_int_t
 parse_rate(const char *s)
 {
-	unsigned long long v, mul = 1;
-	char *end;
+	long long v = conf_rate_parse(s);
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K')
-		mul = 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1024 * 1024, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1024 * 1024 * 1024, end++;
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
-	    v == 0 || v > (1ULL << 40) / mul) {
+	if (v < 0) {
 		fprintf(stderr, "airlockctl: --max-rate %s: bytes per second, "
 		    "at least 1, as 1000, 500k, 2m or 1g\n", s);
 		exit(EX_USAGE);
 	}
-	return (json_int_t)(v * mul);
+	return (json_int_t)v;
 }
 
 /*

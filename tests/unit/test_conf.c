@@ -502,7 +502,9 @@ test_mirrors(void)
 	    "a https://u nokey=1", "a https://u ca=relative.pem",
 	    "a https://u suggests=yes", "a https://u client_cert=/c.pem",
 	    "a https://u client_key=/k.pem", "a https://u concurrency",
-	    "a https://u packages=", NULL };
+	    "a https://u packages=", "a https://u concurrency=0",
+	    "a https://u concurrency=65", "a https://u max_rate=2x",
+	    "a https://u max_rate=-1", NULL };
 	struct airlock_conf *c = conf_new();
 	char kv[300];
 	size_t i;
