@@ -788,7 +788,8 @@ packages_prepare(const struct dcf *desc, int has_src, struct dcf *rec,
 		if (strcmp(name, "MD5sum") == 0 || strcmp(name, "File") == 0)
 			continue;
 		v = dcf_get(desc, name);
-		if (v == NULL && strcmp(name, "NeedsCompilation") == 0)
+		if (v == NULL && has_src >= 0 &&
+		    strcmp(name, "NeedsCompilation") == 0)
 			v = has_src ? "yes" : "no";
 		if (v == NULL)
 			continue;
@@ -840,7 +841,7 @@ packages_normalize(struct dcf *d, int has_src, char *err, size_t errlen)
 	if (packages_prepare(d, has_src, &rec, err, errlen) != 0)
 		return -1;
 	if (dcf_set(d, "License", dcf_get(&rec, "License")) != 0 ||
-	    (dcf_get(d, "NeedsCompilation") == NULL && dcf_set(d,
+	    (has_src >= 0 && dcf_get(d, "NeedsCompilation") == NULL && dcf_set(d,
 	    "NeedsCompilation", dcf_get(&rec, "NeedsCompilation")) != 0)) {
 		errf(err, errlen, "%s", strerror(errno));
 		r = -1;

@@ -63,6 +63,8 @@ int packages_prepare(const struct dcf *desc, int has_src, struct dcf *rec,
  * role, which knows has_src, before it hands the fields on): License
  * replaced by its standardization or removed, NeedsCompilation added
  * when absent; the other fields untouched.  Once only, as above.
+ * has_src -1 (a binary package: its src/ is compiled away) leaves a
+ * missing NeedsCompilation missing, here and in packages_prepare.
  * Returns 0, or -1 with the reason in err (refuse the package; d may
  * then be half changed).
  */

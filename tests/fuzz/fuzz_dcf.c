@@ -4,7 +4,8 @@
  * dcf_put_field, the record through packages_prepare, packages_row and
  * packages_put_entry; the entry must read back as the same fields, and
  * packages_normalize on the DESCRIPTION must lead to the same entry.
- * The bytes are also tried as a License value on their own.
+ * The bytes are also tried as a License value on their own, and as a
+ * binary's Built field (pkg_built_fits) for each kind of binary.
  */
 #include "config.h"
 
@@ -17,8 +18,32 @@
 #include "buf.h"
 #include "dcf.h"
 #include "packages.h"
+#include "pkg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* A refusal says why; an accepted Built names the tree's R version. */
+static void
+built(const char *value)
+{
+	static const char *const types[] = { "win.binary:4.4",
+	    "mac.binary:4.2", "mac.binary.big-sur-arm64:4.10" };
+	struct pkg_type t;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (pkg_type_parse(types[i], &t) != 0)
+			abort();
+		err[0] = '\0';
+		if (pkg_built_fits(&t, value, err, sizeof(err))) {
+			if (value == NULL || strncmp(value + strspn(value,
+			    " \t\n"), "R ", 2) != 0 || strstr(value, t.r) == NULL)
+				abort();
+		} else if (err[0] == '\0')
+			abort();
+	}
+}
 
 static void
 format_fields(const struct dcf *d)
@@ -80,13 +105,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf in, a, b;
 	struct dcf d, rec;
 	char err[256], *text, *std;
-	int has_src = size > 0 && (data[0] & 1);
+	/* 1, 0, or -1 as for a binary (nothing filled in). */
+	int has_src = size == 0 ? 0 : (data[0] & 3) == 3 ? -1 : data[0] & 1;
 
 	buf_view(&in, data, size);
 	if (dcf_parse(&in, &d, err, sizeof(err)) == 0) {
 		if (d.n == 0 || d.n > DCF_MAX_FIELDS)
 			abort();
 		format_fields(&d);
+		built(dcf_get(&d, "Built"));
 		buf_init(&a, 1 << 24);
 		buf_init(&b, 1 << 24);
 		if (packages_prepare(&d, has_src, &rec, err, sizeof(err))
@@ -121,6 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    std != NULL && *std == '\0')
 		abort();
 	free(std);
+	built(text);
 	free(text);
 	return 0;
 }
