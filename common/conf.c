@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "util.h"
 #include "conf.h"
+#include "pkg.h"
 #include "http.h"
 #include "log.h"
 
@@ -252,7 +253,7 @@ static const struct conf_key conf_keys[] = {
 	    "cran mirrors declared here: \"NAME URL [ca=PEM] [proxy=URL] "
 	    "[concurrency=N] [max_rate=BYTES] [packages=FILE] [suggests=true] "
 	    "[credentials=FILE] [proxy_credentials=FILE] [client_cert=PEM "
-	    "client_key=PEM]\"" },
+	    "client_key=PEM] [binaries=TYPE:X.Y,...]\"" },
 
 	{ "audit.format", T_STR(audit_format), "none", 0, 0,
 	    valid_audit_format,
@@ -483,7 +484,7 @@ conf_mirror_key(const char *k, size_t n)
 {
 	static const char *const keys[] = { "ca", "proxy", "concurrency",
 	    "max_rate", "packages", "suggests", "credentials",
-	    "proxy_credentials", "client_cert", "client_key" };
+	    "proxy_credentials", "client_cert", "client_key", "binaries" };
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -510,6 +511,28 @@ conf_rate_parse(const char *s)
 	    v == 0 || v > (1ULL << 40) / mul)
 		return -1;
 	return (long long)(v * mul);
+}
+
+int
+conf_binaries_valid(const char *s)
+{
+	struct pkg_type t;
+	char one[PKG_TREE_MAX];
+	size_t len;
+
+	while (*s != '\0') {
+		len = strcspn(s, ",");
+		if (len == 0 || len >= sizeof(one))
+			return -1;
+		memcpy(one, s, len);
+		one[len] = '\0';
+		if (pkg_type_parse(one, &t) != 0 || t.kind == PKG_SOURCE)
+			return -1;
+		s += len;
+		if (*s == ',' && *++s == '\0')
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -566,7 +589,10 @@ valid_mirror(const char *s, char *why, size_t n)
 		cert += k == 8;
 		key += k == 9;
 		/* ca, packages, credentials ... client_key: files. */
-		if ((k == 0 || k >= 4) && k != 5 && eq[0] != '/')
+		if ((k == 0 || k >= 4) && k != 5 && k != 10 && eq[0] != '/')
+			goto bad;
+		/* binaries=win.binary:4.4,mac.binary.big-sur-arm64:4.4 */
+		if (k == 10 && conf_binaries_valid(eq) != 0)
 			goto bad;
 		if (k == 5 && strcmp(eq, "true") != 0 &&
 		    strcmp(eq, "false") != 0)

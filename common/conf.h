@@ -130,6 +130,8 @@ struct conf_schedule {
 int conf_schedule_parse(const char *s, struct conf_schedule *sc);
 /* The index of a sync.mirrors key (ca, proxy, ... client_key), or -1. */
 int conf_mirror_key(const char *k, size_t n);
+/* A binaries= value: binary types (pkg.h) split at commas.  0 or -1. */
+int conf_binaries_valid(const char *s);
 /*
  * The next blank-separated word of a sync.mirrors entry at *p into w (n
  * bytes), *p moved past it: 1, 0 at the end, -1 when it does not fit.

@@ -2,8 +2,10 @@
  * The inspect role: a short-lived child the master starts when package
  * files arrive (airlockctl add/import).  It reads each file from a
  * read-only fd with no other access to anything, checks that it is an R
- * source package (tarball.c), parses its DESCRIPTION (dcf.c), checks the
- * name, version and file name agree, and returns the fields.  All the
+ * package (tarball.c: a source tarball, or a Windows or macOS binary of
+ * the tree it is for, built by that tree's R), parses its DESCRIPTION
+ * (dcf.c), checks the name, version and file name agree, and returns
+ * the fields.  All the
  * parsing of untrusted package bytes happens here, never in the master.
  */
 #include "config.h"
@@ -34,9 +36,13 @@
 /* INSPECTED must fit one message: the fields of a DESCRIPTION. */
 #define MAX_DESCRIPTION (48 * 1024)
 
+/*
+ * The package in fd, as a file of type t named file: a source tarball,
+ * a Windows binary (zip) or a macOS one (tgz) built for t's R version.
+ */
 static int
-check(int fd, const char *file, uint64_t max_size, uint64_t max_unpacked,
-    struct dcf *d, char *err, size_t errlen)
+check(int fd, const struct pkg_type *t, const char *file, uint64_t max_size,
+    uint64_t max_unpacked, struct dcf *d, char *err, size_t errlen)
 {
 	struct tar_limits lim = { max_size, max_unpacked, 0, MAX_DESCRIPTION };
 	struct tar_result res;
@@ -49,7 +55,8 @@ check(int fd, const char *file, uint64_t max_size, uint64_t max_unpacked,
 		snprintf(err, errlen, "cannot read: %s", strerror(errno));
 		return -1;
 	}
-	if (tarball_inspect(fd, &lim, &res, e, sizeof(e)) != 0) {
+	if ((t->kind == PKG_WIN_BINARY ? tarball_inspect_zip(fd, &lim, &res, e,
+	    sizeof(e)) : tarball_inspect(fd, &lim, &res, e, sizeof(e))) != 0) {
 		snprintf(err, errlen, "%s", e);
 		return -1;
 	}
@@ -79,9 +86,14 @@ check(int fd, const char *file, uint64_t max_size, uint64_t max_unpacked,
 		    "named after Package '%s'", res.pkgdir, pkg);
 		goto fail;
 	}
-	if (!pkg_file_matches(file, pkg, ver)) {
-		snprintf(err, errlen, "file name '%.100s' should be %s_%s.tar.gz",
-		    file, pkg, ver);
+	if (!pkg_type_file_matches(t, file, pkg, ver)) {
+		snprintf(err, errlen, "file name '%.100s' should be %s_%s%s",
+		    file, pkg, ver, pkg_type_ext(t->kind));
+		goto fail;
+	}
+	if (t->kind != PKG_SOURCE && !pkg_built_fits(t, dcf_get(d, "Built"),
+	    e, sizeof(e))) {
+		snprintf(err, errlen, "%s/DESCRIPTION: %s", res.pkgdir, e);
 		goto fail;
 	}
 	/*
@@ -89,7 +101,8 @@ check(int fd, const char *file, uint64_t max_size, uint64_t max_unpacked,
 	 * NeedsCompilation filled in), decided here, where untrusted
 	 * strings may be analysed, so that the master only formats.
 	 */
-	if (packages_normalize(d, res.has_src, e, sizeof(e)) != 0) {
+	if (packages_normalize(d, t->kind == PKG_SOURCE ? res.has_src : -1, e,
+	    sizeof(e)) != 0) {
 		snprintf(err, errlen, "%s/DESCRIPTION: %s", res.pkgdir, e);
 		goto fail;
 	}
@@ -105,17 +118,20 @@ static int
 on_inspect(struct ipc_chan *ch, struct ipc_msg *msg)
 {
 	uint64_t job, max_size, max_unpacked;
-	char *file = NULL, err[512] = "";
+	char *file = NULL, *tree = NULL, err[512] = "";
 	struct dcf d = { NULL, 0 };
+	struct pkg_type t;
 	struct buf b;
 	int ok, r;
 
 	if (buf_get_u64(&msg->payload, &job) != 0 ||
 	    buf_get_str(&msg->payload, &file, 4096) != 0 ||
 	    buf_get_u64(&msg->payload, &max_size) != 0 ||
-	    buf_get_u64(&msg->payload, &max_unpacked) != 0)
+	    buf_get_u64(&msg->payload, &max_unpacked) != 0 ||
+	    buf_get_str(&msg->payload, &tree, PKG_TREE_MAX) != 0 ||
+	    pkg_type_from_tree(tree, &t) != 0 || msg->nfds != 1)
 		fatal("malformed INSPECT message");
-	ok = check(msg->fds[0], file, max_size, max_unpacked, &d, err,
+	ok = check(msg->fds[0], &t, file, max_size, max_unpacked, &d, err,
 	    sizeof(err)) == 0;
 	ipc_msg_close_fds(msg);
 	buf_init(&b, IPC_MAX_PAYLOAD);
@@ -134,6 +150,7 @@ on_inspect(struct ipc_chan *ch, struct ipc_msg *msg)
 	buf_release(&b);
 	dcf_free(&d);
 	free(file);
+	free(tree);
 	return r;
 }
 

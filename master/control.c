@@ -714,12 +714,14 @@ cmd_publish(struct conn *c, json_t *req)
 	    "%.3fs", name, (long long)res.id, res.packages, res.archived,
 	    res.seconds);
 	audit_record("publish_snapshot", 0, c->actor, "%s published snapshot "
-	    "%lld of %s (%u packages, %u archived)", c->actor,
-	    (long long)res.id, name, res.packages, res.archived);
-	reply(c, json_pack("{s:b, s:{s:I, s:I, s:i, s:i, s:f}}", "ok", 1,
+	    "%lld of %s (%u packages, %u archived, %u binaries)", c->actor,
+	    (long long)res.id, name, res.packages, res.archived,
+	    res.binaries);
+	reply(c, json_pack("{s:b, s:{s:I, s:I, s:i, s:i, s:i, s:f}}", "ok", 1,
 	    "snapshot", "id", (json_int_t)res.id, "created",
 	    (json_int_t)res.created, "packages", (int)res.packages,
-	    "archived", (int)res.archived, "seconds", res.seconds));
+	    "archived", (int)res.archived, "binaries", (int)res.binaries,
+	    "seconds", res.seconds));
 }
 
 static void
@@ -962,15 +964,18 @@ cmd_package_list(struct conn *c, json_t *req)
 	}
 	if (sid >= 0)
 		st = db_prepare(ctl.db, "SELECT v.package, v.version, v.file, "
-		    "b.size, v.sha256, sv.latest FROM snapshot_versions sv "
-		    "JOIN versions v ON v.id = sv.version_id JOIN blobs b ON "
+		    "b.size, v.sha256, sv.latest, v.tree FROM "
+		    "snapshot_versions sv JOIN versions v ON "
+		    "v.id = sv.version_id JOIN blobs b ON "
 		    "b.sha256 = v.sha256 WHERE sv.snapshot_id = ? "
-		    "ORDER BY v.package, v.added_at");
+		    "ORDER BY v.tree != 'src/contrib', v.tree, v.package, "
+		    "v.added_at");
 	else
 		st = db_prepare(ctl.db, "SELECT v.package, v.version, v.file, "
-		    "b.size, v.sha256, NULL FROM versions v JOIN blobs b ON "
-		    "b.sha256 = v.sha256 WHERE v.repo_id = ? "
-		    "ORDER BY v.package, v.added_at");
+		    "b.size, v.sha256, NULL, v.tree FROM versions v JOIN "
+		    "blobs b ON b.sha256 = v.sha256 WHERE v.repo_id = ? "
+		    "ORDER BY v.tree != 'src/contrib', v.tree, v.package, "
+		    "v.added_at");
 	if (st == NULL) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		return;
@@ -985,9 +990,15 @@ cmd_package_list(struct conn *c, json_t *req)
 		    "size", (json_int_t)sqlite3_column_int64(st, 3),
 		    "sha256", (const char *)sqlite3_column_text(st, 4));
 
+		struct pkg_type t;
+
 		if (sid >= 0)
 			json_object_set_new(row, "latest",
 			    json_boolean(sqlite3_column_int(st, 5)));
+		/* What R calls the type, e.g. "win.binary:4.4". */
+		if (pkg_type_from_tree((const char *)sqlite3_column_text(st,
+		    6), &t) == 0)
+			json_object_set_new(row, "type", json_string(t.spec));
 		json_array_append_new(list, row);
 	}
 	sqlite3_finalize(st);
@@ -999,7 +1010,12 @@ cmd_package_list(struct conn *c, json_t *req)
 static void
 job_result(struct conn *c, struct job *j)
 {
-	json_t *r = json_pack("{s:s, s:b}", "file", j->ig.name, "ok", j->ig.ok);
+	char file[STORE_FILE_MAX];
+	json_t *r;
+
+	/* A binary by its path in the repository, as a sync batch names it. */
+	store_file_name(&j->ig, file, sizeof(file));
+	r = json_pack("{s:s, s:b}", "file", file, "ok", j->ig.ok);
 
 	if (j->ig.ok) {
 		json_object_set_new(r, "package", json_string(j->ig.package));
@@ -1058,11 +1074,15 @@ commit_batch(struct conn *c)
 		if (store_record(ctl.db, c->repo_id, &j->ig, &j->fields) == 0) {
 			db_exec(ctl.db, "RELEASE job");
 			j->ig.ok = 1;
-			if (j->ig.added)
+			if (j->ig.added) {
+				char file[STORE_FILE_MAX];
+
+				store_file_name(&j->ig, file, sizeof(file));
 				audit_record("upload_package", 0, c->actor,
 				    "%s added %s %s to %s (%s, sha256 %s)",
 				    c->actor, j->ig.package, j->ig.version,
-				    c->repo, j->ig.name, j->ig.sha256);
+				    c->repo, file, j->ig.sha256);
+			}
 		} else
 			db_exec(ctl.db, "ROLLBACK TO job; RELEASE job");
 	}
@@ -1205,17 +1225,30 @@ on_copied(void)
 	}
 }
 
+/*
+ * add: files for one repository, all of one type (the request's "type",
+ * source when absent), each named by its base name.  A sync batch
+ * (internal) names each file "tree/file" for a binary instead.
+ */
 static void
 cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 {
 	json_t *files = json_object_get(req, "files");
-	const char *name;
+	const char *name, *spec = json_string_value(json_object_get(req,
+	    "type"));
+	struct pkg_type type, ft;
 	size_t i;
 	int64_t id;
 	char kind[16];
 
 	if ((id = need_repo(c, req, &name, kind, sizeof(kind))) < 0)
 		return;
+	if (pkg_type_parse(spec != NULL ? spec : "source", &type) != 0) {
+		reply_error(c, "add: '%s' is not a package type (source, "
+		    "win.binary:X.Y, mac.binary:X.Y or mac.binary.NAME:X.Y)",
+		    spec);
+		return;
+	}
 	if (!json_is_array(files) || json_array_size(files) !=
 	    (size_t)msg->nfds || msg->nfds == 0) {
 		reply_error(c, "add: one file name per file sent");
@@ -1240,6 +1273,23 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 		base = fn ? strrchr(fn, '/') : NULL;
 		snprintf(j->ig.name, sizeof(j->ig.name), "%s",
 		    base ? base + 1 : fn ? fn : "");
+		snprintf(j->ig.tree, sizeof(j->ig.tree), "%s", type.tree);
+		if (c->internal != NULL && base != NULL) {
+			char tree[PKG_TREE_MAX];
+
+			snprintf(tree, sizeof(tree), "%.*s", (int)(base - fn),
+			    fn);
+			if ((size_t)(base - fn) >= sizeof(tree) ||
+			    pkg_type_from_tree(tree, &ft) != 0) {
+				snprintf(j->ig.error, sizeof(j->ig.error),
+				    "'%.100s' is not a tree of a repository",
+				    tree);
+				j->done = 1;
+				c->nleft--;
+				continue;
+			}
+			snprintf(j->ig.tree, sizeof(j->ig.tree), "%s", ft.tree);
+		}
 		if (j->ig.name[0] == '\0') {
 			snprintf(j->ig.error, sizeof(j->ig.error),
 			    "no file name");
@@ -1526,7 +1576,8 @@ cmd_bundle_export(struct conn *c, json_t *req, struct ipc_msg *msg)
 	/* The newest snapshot's files, less what --since already had. */
 	st = db_prepare(ctl.db, "SELECT v.file, v.sha256, v.package, "
 	    "v.version FROM snapshot_versions sv JOIN versions v ON v.id = "
-	    "sv.version_id WHERE sv.snapshot_id = ?1 AND v.id NOT IN (SELECT "
+	    "sv.version_id WHERE sv.snapshot_id = ?1 AND v.tree = 'src/contrib' "
+	    "AND v.id NOT IN (SELECT "
 	    "version_id FROM snapshot_versions WHERE snapshot_id = ?2) "
 	    "ORDER BY v.package, v.version");
 	if (st == NULL) {
@@ -1648,6 +1699,7 @@ inspect_next(void)
 			buf_put_str(&b, j->ig.name);
 			buf_put_u64(&b, (uint64_t)ctl.conf->max_package_size);
 			buf_put_u64(&b, (uint64_t)ctl.conf->max_unpacked_size);
+			buf_put_str(&b, j->ig.tree);
 			if (ctl.ops->inspect(&b, j->fd) != 0) {
 				/* Not up yet: control_inspect_ready retries. */
 				buf_release(&b);
@@ -1910,7 +1962,7 @@ conf_mirror_req(const char *spec, char *name, size_t namelen, char *err,
 {
 	static const char *const file_key[] = { "ca_pem", NULL, NULL, NULL,
 	    "packages", NULL, "userpwd", "proxy_userpwd", "client_cert_pem",
-	    "client_key_pem" };
+	    "client_key_pem", NULL };
 	json_t *req = json_object();
 	const char *p = spec, *eq;
 	char w[1100], *text;
@@ -1941,6 +1993,17 @@ conf_mirror_req(const char *spec, char *name, size_t namelen, char *err,
 		else if (k == 5)
 			json_object_set_new(req, "suggests",
 			    json_boolean(strcmp(eq, "true") == 0));
+		else if (k == 10) {
+			json_t *list = json_array();
+			const char *q = eq;
+			size_t len;
+
+			for (; *q != '\0'; q += len + (q[len] == ',')) {
+				len = strcspn(q, ",");
+				json_array_append_new(list, json_stringn(q, len));
+			}
+			json_object_set_new(req, "binaries", list);
+		}
 		else {
 			if ((text = conf_file(eq, k == 4 ? 60000 : 65536, err,
 			    errlen)) == NULL)
@@ -2017,7 +2080,7 @@ conf_mirror(const char *spec)
 {
 	static const char *const clear[] = { "proxy", "userpwd",
 	    "proxy_userpwd", "max_rate", "concurrency", "ca_pem",
-	    "client_cert_pem", "client_key_pem", "packages" };
+	    "client_cert_pem", "client_key_pem", "packages", "binaries" };
 	struct conn c;
 	json_t *req, *answer = NULL;
 	char name[80] = "", err[512], digest[65], kind[16] = "";

@@ -133,7 +133,8 @@ universe_load(sqlite3 *db, int64_t snapshot, struct universe *u)
 	    "FROM snapshot_versions sv JOIN versions v ON v.id = sv.version_id "
 	    "LEFT JOIN fields f ON f.version_id = v.id AND f.name IN "
 	    "('Depends', 'Imports', 'LinkingTo', 'Suggests') "
-	    "WHERE sv.snapshot_id = ? GROUP BY v.id");
+	    "WHERE sv.snapshot_id = ? AND v.tree = 'src/contrib' "
+	    "GROUP BY v.id");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, snapshot);

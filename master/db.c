@@ -136,6 +136,31 @@ static const char *const migrations[] = {
 	 */
 	("ALTER TABLE repos ADD COLUMN sync_options TEXT;"
 	"ALTER TABLE repos ADD COLUMN sync_secret BLOB;"),
+	/*
+	 * 7: binary packages.  A version belongs to a tree of the
+	 * repository (common/pkg.h: "src/contrib", or one of bin/ for an
+	 * R version), and the same package version may be in several
+	 * trees.  SQLite cannot change a table's UNIQUE constraint, so the
+	 * table is rebuilt under the same ids; the rows that refer to it
+	 * (fields, snapshot_versions, curated_versions) are checked before
+	 * the migration commits (db_open).
+	 */
+	("CREATE TABLE versions_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+	"  tree TEXT NOT NULL DEFAULT 'src/contrib',"
+	"  package TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL REFERENCES blobs(sha256),"
+	"  added_at INTEGER NOT NULL,"
+	"  UNIQUE (repo_id, tree, package, version));"
+	"INSERT INTO versions_new (id, repo_id, package, version, file, "
+	"  sha256, added_at) SELECT id, repo_id, package, version, file, "
+	"  sha256, added_at FROM versions;"
+	"DROP TABLE versions;"
+	"ALTER TABLE versions_new RENAME TO versions;"
+	"CREATE INDEX versions_pkg ON versions (repo_id, package, version);"),
 };
 
 int
@@ -201,6 +226,22 @@ user_version(sqlite3 *db)
 	return v;
 }
 
+/* 0 when PRAGMA foreign_key_check finds nothing; else says what, -1. */
+static int
+fk_violations(sqlite3 *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA foreign_key_check");
+	int r = st != NULL ? sqlite3_step(st) : SQLITE_ERROR;
+
+	if (r == SQLITE_ROW)
+		log_error("db: a row of %s (rowid %lld) refers to a missing "
+		    "row of %s", sqlite3_column_text(st, 0),
+		    (long long)sqlite3_column_int64(st, 1),
+		    sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
 sqlite3 *
 db_open(const char *data_dir)
 {
@@ -227,14 +268,25 @@ db_open(const char *data_dir)
 		    "airlockd knows (%d): refusing to touch it", path, v, n);
 		goto fail;
 	}
+	/*
+	 * SQLite's way to change a table (make a new one, copy, drop the
+	 * old, rename): with foreign keys off, which only works outside a
+	 * transaction, and a foreign_key_check of the result before it
+	 * commits.
+	 */
+	if (v < n && db_exec(db, "PRAGMA foreign_keys=OFF") != 0)
+		goto fail;
 	for (; v < n; v++) {
-		if (db_begin(db) != 0 || db_exec(db, migrations[v]) != 0)
+		if (db_begin(db) != 0 || db_exec(db, migrations[v]) != 0 ||
+		    fk_violations(db) != 0)
 			goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
 		if (db_exec(db, sql) != 0 || db_commit(db) != 0)
 			goto fail;
 		log_info("db: %s migrated to schema version %d", path, v + 1);
 	}
+	if (db_exec(db, "PRAGMA foreign_keys=ON") != 0)
+		goto fail;
 	return db;
 fail:
 	db_rollback(db);

@@ -30,6 +30,7 @@
 
 struct ver {
 	int64_t id;
+	char *tree;		/* "src/contrib", or a binary tree (pkg.h) */
 	char *package;
 	char *version;
 	char *file;
@@ -45,6 +46,7 @@ struct ver {
 static void
 ver_clear(struct ver *v)
 {
+	free(v->tree);
 	free(v->package);
 	free(v->version);
 	free(v->file);
@@ -63,14 +65,22 @@ vers_free(struct ver *v, size_t n)
 	free(v);
 }
 
-/* Package names in the order of R's index, then versions. */
+/* By tree, then package names in the order of R's index, then versions. */
 static int
 ver_cmp(const void *a, const void *b)
 {
 	const struct ver *x = a, *y = b;
-	int c = pkg_name_collate(x->package, y->package);
+	int c = strcmp(x->tree, y->tree);
 
+	if (c == 0)
+		c = pkg_name_collate(x->package, y->package);
 	return c != 0 ? c : pkg_version_cmp(x->version, y->version);
+}
+
+static int
+is_source(const struct ver *v)
+{
+	return strcmp(v->tree, PKG_TREE_SOURCE) == 0;
 }
 
 static char *
@@ -152,7 +162,9 @@ publish_blocks_free(struct rv_block *b, size_t n)
 
 /*
  * The versions a repository serves: its own, or for a curated one the
- * mirror's versions it chose; less what block rules take out.
+ * mirror's versions it chose with the mirror's binaries of exactly those
+ * versions; less what block rules take out.  Sorted by ver_cmp, the
+ * newest of each package in each tree marked latest.
  */
 static int
 load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
@@ -169,11 +181,13 @@ load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
 		return -1;
 	st = db_prepare(db, strcmp(kind, "curated") == 0 ?
 	    "SELECT v.id, v.package, v.version, v.file, v.sha256, b.md5, "
-	    "b.size, v.added_at FROM curated_versions c "
-	    "JOIN versions v ON v.id = c.version_id "
+	    "b.size, v.added_at, v.tree FROM curated_versions c "
+	    "JOIN versions s ON s.id = c.version_id "
+	    "JOIN versions v ON v.repo_id = s.repo_id AND "
+	    "v.package = s.package AND v.version = s.version "
 	    "JOIN blobs b ON b.sha256 = v.sha256 WHERE c.repo_id = ?" :
 	    "SELECT v.id, v.package, v.version, v.file, "
-	    "v.sha256, b.md5, b.size, v.added_at FROM versions v "
+	    "v.sha256, b.md5, b.size, v.added_at, v.tree FROM versions v "
 	    "JOIN blobs b ON b.sha256 = v.sha256 WHERE v.repo_id = ?");
 	if (st == NULL) {
 		publish_blocks_free(blocks, nblocks);
@@ -196,6 +210,7 @@ load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
 		v[n].md5 = col_dup(st, 5);
 		v[n].size = sqlite3_column_int64(st, 6);
 		v[n].added = sqlite3_column_int64(st, 7);
+		v[n].tree = col_dup(st, 8);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -219,7 +234,8 @@ load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
 		qsort(v, n, sizeof(*v), ver_cmp);
 	for (i = 0; i < n; i++)
 		v[i].latest = i + 1 == n ||
-		    strcmp(v[i].package, v[i + 1].package) != 0;
+		    strcmp(v[i].package, v[i + 1].package) != 0 ||
+		    strcmp(v[i].tree, v[i + 1].tree) != 0;
 
 	/* The DESCRIPTION fields of the newest versions, for the index. */
 	if (n > 0 && (byid = calloc(n, sizeof(*byid))) == NULL)
@@ -229,8 +245,11 @@ load_versions(sqlite3 *db, int64_t repo_id, struct ver **vp, size_t *np)
 	if (n > 0)
 		qsort(byid, n, sizeof(*byid), id_cmp);
 	st = db_prepare(db, strcmp(kind, "curated") == 0 ?
-	    "SELECT f.version_id, f.name, f.value FROM fields f "
-	    "JOIN curated_versions c ON c.version_id = f.version_id "
+	    "SELECT f.version_id, f.name, f.value FROM curated_versions c "
+	    "JOIN versions s ON s.id = c.version_id "
+	    "JOIN versions v ON v.repo_id = s.repo_id AND "
+	    "v.package = s.package AND v.version = s.version "
+	    "JOIN fields f ON f.version_id = v.id "
 	    "WHERE c.repo_id = ? ORDER BY f.version_id, f.pos" :
 	    "SELECT f.version_id, f.name, f.value FROM fields f "
 	    "JOIN versions v ON v.id = f.version_id WHERE v.repo_id = ? "
@@ -291,7 +310,10 @@ publish_write_blocked(sqlite3 *db, const char *data_dir)
 	vs = db_prepare(db, "SELECT v.package, v.version, v.file FROM versions "
 	    "v WHERE v.repo_id = ?1 AND ?2 != 'curated' UNION ALL "
 	    "SELECT v.package, v.version, v.file FROM curated_versions c "
-	    "JOIN versions v ON v.id = c.version_id WHERE c.repo_id = ?1");
+	    "JOIN versions s ON s.id = c.version_id "
+	    "JOIN versions v ON v.repo_id = s.repo_id AND "
+	    "v.package = s.package AND v.version = s.version "
+	    "WHERE c.repo_id = ?1");
 	while (vs != NULL && r == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 
@@ -465,30 +487,71 @@ manifest_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A line of the manifest, "path\tsha256\tsize\n": one more in *lines. */
+static int
+manifest_line(char ***lines, size_t *nl, size_t *cap, const char *tree,
+    const char *sub, const struct ver *v)
+{
+	char **nv;
+
+	if (*nl == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		if ((nv = reallocarray(*lines, *cap, sizeof(**lines))) == NULL)
+			return -1;
+		*lines = nv;
+	}
+	if (asprintf(&(*lines)[*nl], "%s/%s%s\t%s\t%lld\n", tree, sub,
+	    v->file, v->sha256, (long long)v->size) < 0)
+		return -1;
+	(*nl)++;
+	return 0;
+}
+
+/* fsync of dir/sub and of each of its parents up to dir. */
+static int
+fsync_up(const char *dir, const char *sub, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 128], *slash;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	for (;;) {
+		if (fsync_path(path, 1) != 0) {
+			snprintf(err, errlen, "fsync %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		if (strlen(path) <= strlen(dir) ||
+		    (slash = strrchr(path, '/')) == NULL)
+			return 0;
+		*slash = '\0';
+	}
+}
+
 /*
- * The index files and manifest of one snapshot in dir.  The manifest maps
- * each package file's path in the repository to its blob, one sorted line
- * each ("path\tsha256\tsize\n"), so a worker can binary-search it mmap'd.
+ * The index files of one tree of a snapshot (dir/<tree>/PACKAGES, .gz,
+ * .rds), from v[0..n) (all of that tree), and its manifest lines.  The
+ * source tree also has Archive/ and Meta/archive.rds for its older
+ * versions; a binary tree serves the newest of each package only, as
+ * CRAN's do.
  */
 static int
-write_snapshot(const char *dir, struct ver *v, size_t n, char *err,
-    size_t errlen)
+write_tree(const char *dir, const char *tree, struct ver *v, size_t n,
+    char ***lines, size_t *nl, size_t *cap, char *err, size_t errlen)
 {
 	const size_t nf = packages_nfields;
-	struct buf text, rds, arc, mani;
-	const char **cells = NULL, **lines = NULL;
+	const int source = strcmp(tree, PKG_TREE_SOURCE) == 0;
+	struct buf text, rds, arc;
+	const char **cells = NULL;
 	struct rds_archive_file *arch = NULL;
-	char sub[PATH_MAX + 64], *line;
-	size_t i, rows = 0, na = 0, nl = 0;
+	char sub[PATH_MAX + 128];
+	size_t i, rows = 0, na = 0;
 	int r = -1;
 
 	buf_init(&text, INDEX_MAX);
 	buf_init(&rds, INDEX_MAX);
 	buf_init(&arc, INDEX_MAX);
-	buf_init(&mani, INDEX_MAX);
 	if ((cells = calloc(n * nf + 1, sizeof(*cells))) == NULL ||
-	    (arch = calloc(n + 1, sizeof(*arch))) == NULL ||
-	    (lines = calloc(n + 1, sizeof(*lines))) == NULL) {
+	    (arch = calloc(n + 1, sizeof(*arch))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -497,89 +560,124 @@ write_snapshot(const char *dir, struct ver *v, size_t n, char *err,
 			if (packages_row(&v[i].desc, v[i].md5, v[i].file,
 			    cells + rows * nf) != 0 ||
 			    packages_put_entry(&text, cells + rows * nf) != 0) {
-				snprintf(err, errlen, "%s %s: cannot index",
-				    v[i].package, v[i].version);
+				snprintf(err, errlen, "%s %s (%s): cannot index",
+				    v[i].package, v[i].version, tree);
 				goto out;
 			}
 			rows++;
-			if (asprintf(&line, "src/contrib/%s\t%s\t%lld\n",
-			    v[i].file, v[i].sha256, (long long)v[i].size) < 0)
-				goto out;
-		} else {
-			char *apath;
+			if (manifest_line(lines, nl, cap, tree, "", &v[i]) != 0)
+				goto nomem;
+		} else if (source) {
+			char *apath, asub[256];
 
-			if (asprintf(&line, "src/contrib/Archive/%s/%s\t%s\t%lld\n",
-			    v[i].package, v[i].file, v[i].sha256,
-			    (long long)v[i].size) < 0)
-				goto out;
+			snprintf(asub, sizeof(asub), "Archive/%s/",
+			    v[i].package);
+			if (manifest_line(lines, nl, cap, tree, asub, &v[i]) != 0)
+				goto nomem;
 			/* archive.rds names a file "pkg/pkg_ver.tar.gz". */
-			if (asprintf(&apath, "%s/%s", v[i].package, v[i].file) < 0) {
-				free(line);
-				goto out;
-			}
+			if (asprintf(&apath, "%s/%s", v[i].package, v[i].file) < 0)
+				goto nomem;
 			arch[na].package = v[i].package;
 			arch[na].path = apath;
 			arch[na].size = (double)v[i].size;
 			arch[na].mtime = v[i].added;
 			na++;
 		}
-		lines[nl++] = line;
 	}
-	qsort(lines, nl, sizeof(*lines), manifest_cmp);
-	for (i = 0; i < nl; i++)
-		buf_put(&mani, lines[i], strlen(lines[i]));
-
-	snprintf(sub, sizeof(sub), "%s/src/contrib/Meta", dir);
+	snprintf(sub, sizeof(sub), "%s/%s%s", dir, tree, source ? "/Meta" : "");
 	if (mkdir_p(sub, 0755) != 0) {
 		snprintf(err, errlen, "cannot create %s: %s", sub,
 		    strerror(errno));
 		goto out;
 	}
-	snprintf(sub, sizeof(sub), "%s/src/contrib", dir);
+	snprintf(sub, sizeof(sub), "%s/%s", dir, tree);
 	if (put(sub, "PACKAGES", &text, err, errlen) != 0)
 		goto out;
 	if (rds_header(&rds) != 0 || rds_char_matrix(&rds, cells, rows, nf,
 	    packages_fields) != 0 || rds_end(&rds) != 0) {
-		snprintf(err, errlen, "cannot serialise PACKAGES.rds: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (rds_header(&arc) != 0 || rds_archive(&arc, arch, na) != 0 ||
-	    rds_end(&arc) != 0) {
-		snprintf(err, errlen, "cannot serialise archive.rds: %s",
-		    strerror(errno));
+		snprintf(err, errlen, "cannot serialise %s/PACKAGES.rds: %s",
+		    tree, strerror(errno));
 		goto out;
 	}
 	if (put_gz2(sub, "PACKAGES.gz", &text, "PACKAGES.rds", &rds, err,
-	    errlen) != 0 || put_gz2(sub, "Meta/archive.rds", &arc, NULL,
-	    NULL, err, errlen) != 0)
+	    errlen) != 0)
 		goto out;
-	if (put(dir, "manifest", &mani, err, errlen) != 0)
+	if (source) {
+		if (rds_header(&arc) != 0 || rds_archive(&arc, arch, na) != 0 ||
+		    rds_end(&arc) != 0) {
+			snprintf(err, errlen, "cannot serialise archive.rds: "
+			    "%s", strerror(errno));
+			goto out;
+		}
+		if (put_gz2(sub, "Meta/archive.rds", &arc, NULL, NULL, err,
+		    errlen) != 0 || fsync_up(dir, PKG_TREE_SOURCE "/Meta", err,
+		    errlen) != 0)
+			goto out;
+	} else if (fsync_up(dir, tree, err, errlen) != 0)
 		goto out;
-	snprintf(sub, sizeof(sub), "%s/src/contrib/Meta", dir);
-	if (fsync_path(sub, 1) != 0)
-		goto syncerr;
-	snprintf(sub, sizeof(sub), "%s/src/contrib", dir);
-	if (fsync_path(sub, 1) != 0)
-		goto syncerr;
-	snprintf(sub, sizeof(sub), "%s/src", dir);
-	if (fsync_path(sub, 1) != 0 || fsync_path(dir, 1) != 0)
-		goto syncerr;
 	r = 0;
 	goto out;
-syncerr:
-	snprintf(err, errlen, "fsync %s: %s", sub, strerror(errno));
+nomem:
+	snprintf(err, errlen, "out of memory");
 out:
-	for (i = 0; i < nl; i++)
-		free((void *)(uintptr_t)lines[i]);
 	for (i = 0; arch != NULL && i < na; i++)
 		free((void *)(uintptr_t)arch[i].path);
-	free(lines);
 	free(arch);
 	free(cells);
 	buf_release(&text);
 	buf_release(&rds);
 	buf_release(&arc);
+	return r;
+}
+
+/*
+ * The index files and manifest of one snapshot in dir, from v[0..n)
+ * sorted by ver_cmp: the source tree always (an empty repository has an
+ * empty index), and each binary tree that has versions.  The manifest
+ * maps each package file's path in the repository to its blob, one
+ * sorted line each ("path\tsha256\tsize\n"), so a worker can
+ * binary-search it mmap'd.
+ */
+static int
+write_snapshot(const char *dir, struct ver *v, size_t n, char *err,
+    size_t errlen)
+{
+	struct buf mani;
+	char **lines = NULL;
+	size_t i, k, nl = 0, cap = 0, src = 0, nsrc = 0;
+	int r = -1;
+
+	buf_init(&mani, INDEX_MAX);
+	/* The source tree first, wherever it sorts among the others. */
+	for (i = 0; i < n && !is_source(&v[i]); i++)
+		;
+	for (src = i; i < n && is_source(&v[i]); i++)
+		nsrc++;
+	if (write_tree(dir, PKG_TREE_SOURCE, v + src, nsrc, &lines, &nl, &cap,
+	    err, errlen) != 0)
+		goto out;
+	for (i = 0; i < n; i = k) {
+		for (k = i + 1; k < n && strcmp(v[k].tree, v[i].tree) == 0; k++)
+			;
+		if (!is_source(&v[i]) && write_tree(dir, v[i].tree, v + i,
+		    k - i, &lines, &nl, &cap, err, errlen) != 0)
+			goto out;
+	}
+	if (nl > 0)
+		qsort(lines, nl, sizeof(*lines), manifest_cmp);
+	for (i = 0; i < nl; i++)
+		buf_put(&mani, lines[i], strlen(lines[i]));
+	if (put(dir, "manifest", &mani, err, errlen) != 0)
+		goto out;
+	if (fsync_path(dir, 1) != 0) {
+		snprintf(err, errlen, "fsync %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	for (i = 0; i < nl; i++)
+		free(lines[i]);
+	free(lines);
 	buf_release(&mani);
 	return r;
 }
@@ -676,7 +774,9 @@ publish_repo(sqlite3 *db, const char *data_dir, int64_t repo_id,
 	}
 	res->created = time(NULL);
 	for (i = 0; i < n; i++) {
-		if (v[i].latest)
+		if (!is_source(&v[i]))
+			res->binaries += v[i].latest;
+		else if (v[i].latest)
 			res->packages++;
 		else
 			res->archived++;
@@ -701,6 +801,9 @@ publish_repo(sqlite3 *db, const char *data_dir, int64_t repo_id,
 	if (st == NULL)
 		goto dberr;
 	for (i = 0; i < n; i++) {
+		/* A binary tree holds the newest of each package only. */
+		if (!v[i].latest && !is_source(&v[i]))
+			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, res->id);
 		sqlite3_bind_int64(st, 2, v[i].id);

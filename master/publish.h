@@ -1,6 +1,7 @@
 /*
  * publish: snapshots.  Publishing a repository writes its index files
- * (src/contrib/PACKAGES, .gz, .rds, Meta/archive.rds) and a manifest of
+ * (src/contrib/PACKAGES, .gz, .rds, Meta/archive.rds; PACKAGES, .gz and
+ * .rds of each binary tree under bin/ it has) and a manifest of
  * its package files into store/repos/<repo>/.tmp-<id>, fsyncs them and
  * renames the directory to store/repos/<repo>/<id>; only then is the
  * snapshot added to store/repos/<repo>/snapshots, the list workers
@@ -19,6 +20,7 @@ struct publish_result {
 	time_t created;
 	unsigned packages;	/* in PACKAGES */
 	unsigned archived;	/* older versions under Archive/ */
+	unsigned binaries;	/* in the PACKAGES of bin/ trees, all of them */
 	double seconds;
 };
 

@@ -175,6 +175,15 @@ store_receive_sync(int fd, struct ingest *ig)
 }
 
 void
+store_file_name(const struct ingest *ig, char *out, size_t outsz)
+{
+	if (ig->tree[0] != '\0' && strcmp(ig->tree, PKG_TREE_SOURCE) != 0)
+		snprintf(out, outsz, "%s/%s", ig->tree, ig->name);
+	else
+		snprintf(out, outsz, "%s", ig->name);
+}
+
+void
 store_discard(struct ingest *ig)
 {
 	if (ig->tmp[0] != '\0')
@@ -266,13 +275,16 @@ store_record(sqlite3 *db, int64_t repo_id, struct ingest *ig,
 	snprintf(ig->version, sizeof(ig->version), "%s",
 	    dcf_get(fields, "Version"));
 	/* Immutable: the same version again must be the same bytes. */
+	if (ig->tree[0] == '\0')
+		snprintf(ig->tree, sizeof(ig->tree), "%s", PKG_TREE_SOURCE);
 	st = db_prepare(db, "SELECT sha256 FROM versions WHERE repo_id = ? "
-	    "AND package = ? AND version = ?");
+	    "AND package = ? AND version = ? AND tree = ?");
 	if (st == NULL)
 		goto dberr;
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_text(st, 2, ig->package, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ig->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ig->tree, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		int same = strcmp((const char *)sqlite3_column_text(st, 0),
 		    ig->sha256) == 0;
@@ -280,8 +292,11 @@ store_record(sqlite3 *db, int64_t repo_id, struct ingest *ig,
 		sqlite3_finalize(st);
 		if (!same) {
 			snprintf(ig->error, sizeof(ig->error), "%s %s is "
-			    "already in this repository with other contents; "
-			    "versions are immutable", ig->package, ig->version);
+			    "already in this repository%s%s with other "
+			    "contents; versions are immutable", ig->package,
+			    ig->version, strcmp(ig->tree, PKG_TREE_SOURCE) ?
+			    " under " : "", strcmp(ig->tree, PKG_TREE_SOURCE) ?
+			    ig->tree : "");
 			return -1;
 		}
 		ig->added = 0;
@@ -300,7 +315,7 @@ store_record(sqlite3 *db, int64_t repo_id, struct ingest *ig,
 		goto dberr;
 	sqlite3_finalize(st);
 	st = db_prepare(db, "INSERT INTO versions (repo_id, package, version, "
-	    "file, sha256, added_at) VALUES (?, ?, ?, ?, ?, ?)");
+	    "file, sha256, added_at, tree) VALUES (?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		goto dberr;
 	sqlite3_bind_int64(st, 1, repo_id);
@@ -309,6 +324,7 @@ store_record(sqlite3 *db, int64_t repo_id, struct ingest *ig,
 	sqlite3_bind_text(st, 4, ig->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, ig->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(st, 7, ig->tree, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
 	vid = sqlite3_last_insert_rowid(db);

@@ -14,10 +14,12 @@
 #include <stdint.h>
 
 #include "dcf.h"
+#include "pkg.h"
 
 struct ingest {
 	uint64_t job;
 	char name[256];		/* the file name it was given as */
+	char tree[PKG_TREE_MAX];	/* where in the repository (pkg.h) */
 	char tmp[PATH_MAX];	/* its copy in DATA_DIR/ingest */
 	char sha256[65];
 	char md5[33];
@@ -61,12 +63,19 @@ int store_place(const char *data_dir, struct ingest *ig);
 int store_place_sync(const char *data_dir, struct ingest *const *igs,
     size_t n, char *err, size_t errlen);
 /*
+ * Records ig as a version of ig->tree (the source tree when empty).
  * A version already there with the same bytes is not an error
  * (ig->added = 0); with other bytes it is (versions are immutable).
  * 0 or -1 with ig->error set.
  */
 int store_record(sqlite3 *db, int64_t repo_id, struct ingest *ig,
     const struct dcf *fields);
+/*
+ * The file as the repository names it: its name for a source package,
+ * "tree/name" for a binary (pkg.h).
+ */
+#define STORE_FILE_MAX (PKG_TREE_MAX + 256)
+void store_file_name(const struct ingest *ig, char *out, size_t outsz);
 /* Removes the copy of a refused file. */
 void store_discard(struct ingest *ig);
 /* "blobs/sha256/ab/abcdef…" for a hash, relative to DATA_DIR/store. */

@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "pkg.h"
 #include "syncopt.h"
 #include "util.h"
 
@@ -25,8 +26,52 @@
 /* The request keys this module owns, so that others can tell. */
 static const char *const keys[] = {
 	"proxy", "concurrency", "max_rate", "client_cert_pem",
-	"client_key_pem", "userpwd", "proxy_userpwd",
+	"client_key_pem", "userpwd", "proxy_userpwd", "binaries",
 };
+
+#define BINARIES_MAX	32	/* binary types of one mirror */
+
+/*
+ * The binary types a request gives (an array of "win.binary:4.4"...),
+ * as a new array of their canonical names without duplicates, in the
+ * order given; NULL with err when one is not a binary type.
+ */
+static json_t *
+binaries_valid(const json_t *v, char *err, size_t errlen)
+{
+	struct pkg_type t;
+	const json_t *e;
+	json_t *out;
+	size_t i, k;
+	int dup;
+
+	if (!json_is_array(v) || json_array_size(v) > BINARIES_MAX) {
+		errf(err, errlen, "--binaries takes at most %d types",
+		    BINARIES_MAX);
+		return NULL;
+	}
+	out = json_array();
+	json_array_foreach(v, i, e) {
+		const char *spec = json_string_value(e);
+
+		if (spec == NULL || pkg_type_parse(spec, &t) != 0 ||
+		    t.kind == PKG_SOURCE) {
+			errf(err, errlen, "--binaries: '%.80s' is not a binary "
+			    "package type (win.binary:X.Y, mac.binary:X.Y or "
+			    "mac.binary.NAME:X.Y, as R's install.packages type "
+			    "and the R version X.Y they are built for)",
+			    spec ? spec : "?");
+			json_decref(out);
+			return NULL;
+		}
+		for (k = 0, dup = 0; k < json_array_size(out); k++)
+			dup |= strcmp(json_string_value(json_array_get(out, k)),
+			    t.spec) == 0;
+		if (!dup)
+			json_array_append_new(out, json_string(t.spec));
+	}
+	return out;
+}
 
 json_t *
 syncopt_parse(const char *text, size_t len)
@@ -259,8 +304,10 @@ syncopt_apply(const char *data_dir, const char *repo, const json_t *req,
     size_t errlen)
 {
 	const json_t *proxy, *cert, *ckey, *up, *pup, *v;
+	json_t *bins = NULL;
 	uint8_t key[SECRET_KEY_LEN];
 	int have_key = 0, r = -1;
+	size_t i;
 
 	err[0] = '\0';
 	if (str_or_null(req, "proxy", &proxy) != 0 ||
@@ -300,12 +347,28 @@ syncopt_apply(const char *data_dir, const char *repo, const json_t *req,
 	if (json_is_string(cert) && !client_pair_valid(
 	    json_string_value(cert), json_string_value(ckey), err, errlen))
 		return -1;
+	if ((v = json_object_get(req, "binaries")) != NULL && !json_is_null(v) &&
+	    (bins = binaries_valid(v, err, errlen)) == NULL)
+		return -1;
 	if ((json_is_string(up) && !userpwd_valid(json_string_value(up))) ||
 	    (json_is_string(pup) && !userpwd_valid(json_string_value(pup)))) {
 		errf(err, errlen, "credentials must be one line, "
 		    "user:password, the user not empty, at most %d bytes",
 		    USERPWD_MAX);
+		json_decref(bins);
 		return -1;
+	}
+
+	if (bins != NULL && json_array_size(bins) > 0) {
+		buf_putf(what, ", binaries");
+		for (i = 0; i < json_array_size(bins); i++)
+			buf_putf(what, " %s",
+			    json_string_value(json_array_get(bins, i)));
+		json_object_set_new(opts, "binaries", bins);
+	} else if (json_object_get(req, "binaries") != NULL) {
+		json_decref(bins);
+		if (json_object_del(opts, "binaries") == 0)
+			buf_putf(what, ", no binaries");
 	}
 
 	if (json_is_string(proxy)) {
@@ -382,6 +445,8 @@ syncopt_public(const json_t *opts, const json_t *secrets)
 	}
 	if (json_object_get(o, "concurrency") == NULL)
 		json_object_set_new(o, "concurrency", json_integer(8));
+	if (json_object_get(o, "binaries") == NULL)
+		json_object_set_new(o, "binaries", json_array());
 	json_object_set_new(o, "credentials", json_string(
 	    json_object_get(secrets, "userpwd") ? "set" : "none"));
 	json_object_set_new(o, "proxy_credentials", json_string(

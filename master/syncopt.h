@@ -8,6 +8,9 @@
  *   "concurrency"      parallel transfers, 1..64 (absent: 8)
  *   "max_rate"         bytes/s for the whole pass (absent: unlimited)
  *   "client_cert_pem"  the client certificate (chain) for the upstream
+ *   "binaries"         binary types to mirror besides source, as
+ *                      ["win.binary:4.4", "mac.binary.big-sur-arm64:4.4"]
+ *                      (pkg.h); absent: source only
  * repos.sync_secret is a JSON object of values sealed (secret.h) with
  * the server's sync key, each bound to the mirror's name and its key:
  *   "userpwd"          upstream HTTP Basic "user:password"

@@ -168,7 +168,9 @@ window_sync_ready(void)
 	st = db_prepare(W.db, "SELECT id, name, upstream, upstream_ca, "
 	    "sync_options, sync_secret FROM repos WHERE kind = 'cran' AND "
 	    "upstream IS NOT NULL ORDER BY name");
-	fs = db_prepare(W.db, "SELECT file FROM versions WHERE repo_id = ?");
+	/* As the sync role names files: a binary under its tree. */
+	fs = db_prepare(W.db, "SELECT CASE WHEN tree = 'src/contrib' THEN file "
+	    "ELSE tree || '/' || file END FROM versions WHERE repo_id = ?");
 	if (st == NULL || fs == NULL) {
 		sqlite3_finalize(st);
 		sqlite3_finalize(fs);
@@ -301,7 +303,7 @@ window_sync_msg(struct ipc_msg *msg)
 		    n != (uint32_t)msg->nfds)
 			goto out;
 		for (i = 0; i < n; i++)
-			if (buf_get_str(&msg->payload, &names[i], 255) != 0)
+			if (buf_get_str(&msg->payload, &names[i], 400) != 0)
 				goto out;
 		if (control_ingest(repo, "sync (window)", msg->fds, names,
 		    (int)n, files_taken, (void *)(intptr_t)W.pid) != 0)
@@ -332,7 +334,7 @@ window_sync_msg(struct ipc_msg *msg)
 		break;
 	}
 	case IPC_SYNC_ERROR:
-		if (buf_get_str(&msg->payload, &file, 255) != 0 ||
+		if (buf_get_str(&msg->payload, &file, 400) != 0 ||
 		    buf_get_str(&msg->payload, &err, 1024) != 0)
 			goto out;
 		json_array_append_new(p->errors, json_pack("{s:s, s:s}", "file",
@@ -366,8 +368,9 @@ window_sync_msg(struct ipc_msg *msg)
 		    "the pass of %s is complete (%u file(s) fetched)",
 		    (long long)W.open_id, repo, p->files_done);
 		audit_record("publish_snapshot", 0, "sync (window)", "sync "
-		    "published snapshot %lld of %s (%u packages, %u archived)",
-		    (long long)pr.id, repo, pr.packages, pr.archived);
+		    "published snapshot %lld of %s (%u packages, %u archived, "
+		    "%u binaries)", (long long)pr.id, repo, pr.packages,
+		    pr.archived, pr.binaries);
 		log_info("sync %s: pass complete, published snapshot %lld "
 		    "(%.0f ms)", repo, (long long)pr.id, pr.seconds * 1000);
 		break;

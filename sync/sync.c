@@ -28,6 +28,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
+#include "pkg.h"
 #include "role.h"
 #include "secret.h"
 #include "sandbox.h"
@@ -39,6 +40,7 @@
 #define BATCH 16		/* files per SYNC_FILES */
 #define AHEAD 4			/* SYNC_FILES the master has not answered */
 #define BATCH_WAIT_MS 1000	/* a batch short of BATCH goes after this */
+#define MAX_BINARIES 32		/* binary trees of a mirror (syncopt.c's) */
 
 struct mirror {
 	char name[80];
@@ -57,6 +59,8 @@ struct mirror {
 	int suggests;		/* ... and the Suggests of the listed ones */
 	size_t nlisted;		/* the list's size, as the job says */
 	struct buf want;	/* "package\n" lines: the list */
+	struct pkg_type bins[MAX_BINARIES];	/* binary trees to mirror */
+	size_t nbins;
 };
 
 static struct ipc_chan ch;
@@ -69,7 +73,9 @@ static struct {
 	const struct mirror *m;
 	int dirfd;
 	int fds[BATCH];
-	const char *names[BATCH];	/* the items' (they outlive a batch) */
+	const char *names[BATCH];	/* hnames' (they outlive a batch) */
+	const struct fetch_item *items;	/* the pass's */
+	char *const *hnames;	/* items[i] as the master names it */
 	int nb;
 	int64_t since;		/* mono_ms() of the batch's first file */
 	int ahead;		/* batches sent and not answered yet */
@@ -214,6 +220,32 @@ has(const struct mirror *m, const char *file)
  * and said why).  Answers may come in another order than the batches:
  * each names its files.
  */
+/*
+ * Whether f names a file of the quarantine as a batch names it: "file",
+ * or "tree/file" for a binary.
+ */
+static int
+handover_name_valid(const char *f)
+{
+	const char *base = strrchr(f, '/');
+	struct pkg_type t;
+	char tree[PKG_TREE_MAX];
+
+	if (base == NULL)
+		base = f;
+	else {
+		if ((size_t)(base - f) >= sizeof(tree))
+			return 0;
+		memcpy(tree, f, (size_t)(base - f));
+		tree[base - f] = '\0';
+		if (pkg_type_from_tree(tree, &t) != 0)
+			return 0;
+		base++;
+	}
+	return *base != '\0' && strcmp(base, ".") != 0 &&
+	    strcmp(base, "..") != 0;
+}
+
 static void
 take_ack(struct ipc_msg *msg)
 {
@@ -229,8 +261,7 @@ take_ack(struct ipc_msg *msg)
 	json_array_foreach(json_object_get(a, "results"), i, r) {
 		ho.taken += json_is_true(json_object_get(r, "ok"));
 		f = json_string_value(json_object_get(r, "file"));
-		if (f != NULL && *f != '\0' && strchr(f, '/') == NULL &&
-		    strcmp(f, ".") != 0 && strcmp(f, "..") != 0)
+		if (f != NULL && handover_name_valid(f))
 			unlinkat(ho.dirfd, f, 0);
 	}
 	json_decref(a);
@@ -295,17 +326,19 @@ ho_add(void *arg, const struct fetch_item *it)
 {
 	int fd;
 
+	const char *name = ho.hnames[it - ho.items];
+
 	(void)arg;
-	if ((fd = openat(ho.dirfd, it->name, O_RDONLY | O_CLOEXEC |
+	if ((fd = openat(it->dirfd, it->name, O_RDONLY | O_CLOEXEC |
 	    O_NOFOLLOW)) == -1) {
-		report(ho.m->name, it->name, "cannot reopen it: %s",
+		report(ho.m->name, name, "cannot reopen it: %s",
 		    strerror(errno));
 		return;
 	}
 	if (ho.nb == 0)
 		ho.since = mono_ms();
 	ho.fds[ho.nb] = fd;
-	ho.names[ho.nb++] = it->name;
+	ho.names[ho.nb++] = name;
 	if (ho.nb == BATCH)
 		ho_flush();
 }
@@ -440,18 +473,178 @@ closure_of_list(struct mirror *m, const struct upstream_index *ix,
 	return 0;
 }
 
+/* The files of a pass: what to fetch, and how the master names each. */
+struct plan {
+	struct fetch_item *items;
+	char **names;		/* "file", or "tree/file" for a binary */
+	size_t n, cap;
+};
+
+static void
+plan_free(struct plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++) {
+		free((char *)(uintptr_t)pl->items[i].url);
+		free((char *)(uintptr_t)pl->items[i].expect_md5);
+		free((char *)(uintptr_t)pl->items[i].expect_sha256);
+		free(pl->names[i]);
+	}
+	free(pl->items);
+	free(pl->names);
+	memset(pl, 0, sizeof(*pl));
+}
+
+/*
+ * Plans the download of p, of the tree t (relative to the mirror's
+ * upstream), into dirfd, unless the mirror has it.  0, or -1 when out of
+ * memory.
+ */
+static int
+plan_add(struct plan *pl, struct mirror *m, const struct pkg_type *t,
+    int dirfd, const struct upstream_pkg *p)
+{
+	const int source = t->kind == PKG_SOURCE;
+	char file[512], name[PKG_TREE_MAX + 300], url[2048];
+	struct fetch_item *ni;
+	char **nn;
+
+	if (upstream_file_ext(p, pkg_type_ext(t->kind), file, sizeof(file))
+	    != 0) {
+		report(m->name, p->package, "a bad Path field%s%s",
+		    source ? "" : " in ", source ? "" : t->tree);
+		return 0;
+	}
+	/* The mirror keeps plain file names; Path is upstream's. */
+	snprintf(name, sizeof(name), "%s%s%s_%s%s", source ? "" : t->tree,
+	    source ? "" : "/", p->package, p->version, pkg_type_ext(t->kind));
+	if (has(m, name)) {
+		/* Taken by a pass cut short before it heard so. */
+		unlinkat(dirfd, strrchr(name, '/') ? strrchr(name, '/') + 1 :
+		    name, 0);
+		return 0;
+	}
+	if (pl->n == pl->cap) {
+		size_t cap = pl->cap ? pl->cap * 2 : 256;
+
+		if ((ni = reallocarray(pl->items, cap, sizeof(*ni))) == NULL)
+			return -1;
+		pl->items = ni;
+		if ((nn = reallocarray(pl->names, cap, sizeof(*nn))) == NULL)
+			return -1;
+		pl->names = nn;
+		pl->cap = cap;
+	}
+	snprintf(url, sizeof(url), "%s/%s/%s", m->upstream, t->tree, file);
+	/* Its own copies: the index it comes from goes before the pass. */
+	ni = &pl->items[pl->n];
+	memset(ni, 0, sizeof(*ni));
+	pl->names[pl->n] = strdup(name);
+	ni->url = strdup(url);
+	ni->expect_md5 = p->md5 ? strdup(p->md5) : NULL;
+	ni->expect_sha256 = p->sha256 ? strdup(p->sha256) : NULL;
+	pl->n++;	/* plan_free frees what there is */
+	if (pl->names[pl->n - 1] == NULL || ni->url == NULL ||
+	    (p->md5 != NULL && ni->expect_md5 == NULL) ||
+	    (p->sha256 != NULL && ni->expect_sha256 == NULL))
+		return -1;
+	ni->dirfd = dirfd;
+	ni->name = strrchr(pl->names[pl->n - 1], '/') ?
+	    strrchr(pl->names[pl->n - 1], '/') + 1 : pl->names[pl->n - 1];
+	ni->expect_size = p->size;
+	return 0;
+}
+
+/*
+ * Fetches and parses the index of the tree t of m's upstream into ix.
+ * 0, or -1 (reported: the pass is incomplete).
+ */
+static int
+fetch_index(struct mirror *m, const struct fetch_opts *o,
+    const struct pkg_type *t, struct upstream_index *ix, struct buf *gz,
+    struct buf *txt)
+{
+	char url[2048], err[512];
+
+	buf_reset(gz);
+	buf_reset(txt);
+	snprintf(url, sizeof(url), "%s/%s/PACKAGES.gz", m->upstream, t->tree);
+	if (fetch_small(o, url, gz, INDEX_MAX, err, sizeof(err)) != 0) {
+		report(m->name, t->kind == PKG_SOURCE ? "" : t->tree, "%s: %s",
+		    url, err);
+		return -1;
+	}
+	if (upstream_gunzip(gz->data, gz->len, txt, err, sizeof(err)) != 0 ||
+	    upstream_parse((const char *)txt->data, txt->len, ix, err,
+	    sizeof(err)) != 0) {
+		report(m->name, t->kind == PKG_SOURCE ? "" : t->tree,
+		    "%s/PACKAGES.gz: %s", t->tree, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A directory of the quarantine for the tree t of m, opened. */
+static int
+tree_dir(struct mirror *m, const struct pkg_type *t)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", m->name, t->tree);
+	if (mkdir_p(path, 0700) != 0 || (fd = open(path, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		report(m->name, t->tree, "cannot make quarantine/%s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The binaries of one tree a pass fetches: all of its index, or with a
+ * package list those of the packages whose source the list takes
+ * (names, sorted).  A package without a binary upstream is not an
+ * error: CRAN does not build every package for every platform.
+ */
+static int
+plan_binaries(struct plan *pl, struct mirror *m, const struct fetch_opts *o,
+    const struct pkg_type *t, int dirfd, char **names, size_t nnames,
+    struct buf *gz, struct buf *txt, size_t *nindex)
+{
+	struct upstream_index ix = { NULL, 0 };
+	size_t i;
+	int r = 0;
+
+	if (fetch_index(m, o, t, &ix, gz, txt) != 0)
+		return -1;
+	*nindex = ix.n;
+	for (i = 0; r == 0 && i < ix.n; i++) {
+		const char *key = ix.v[i].package;
+
+		if (m->listed && (nnames == 0 || bsearch(&key, names, nnames,
+		    sizeof(*names), cmp_str) == NULL))
+			continue;
+		r = plan_add(pl, m, t, dirfd, &ix.v[i]);
+	}
+	upstream_free(&ix);
+	return r;
+}
+
 /* One mirror's pass: 1 when complete (every file fetched and taken). */
 static int
 pass(struct mirror *m)
 {
-	char err[512], url[2048], file[512];
-	struct fetch_item *items = NULL;
+	char err[512];
+	struct plan pl = { NULL, NULL, 0, 0 };
 	struct upstream_index ix = { NULL, 0 };
+	struct pkg_type src;
 	struct fetch_opts o;
 	struct buf gz, txt;
-	size_t n = 0, i, j, ok = 0, *sel = NULL, nsel;
+	size_t i, j, ok = 0, *sel = NULL, nsel, nnames = 0, nb, nbfetch = 0;
 	char **names = NULL;
-	int dirfd, r, complete = 0, taken;
+	int dirfd, bfds[MAX_BINARIES], r, complete = 0, taken, bad = 0;
 	int64_t t0 = mono_ms(), t1, t2;
 	volatile int stop = 0;
 
@@ -475,91 +668,90 @@ pass(struct mirror *m)
 	}
 	if ((dirfd = open(m->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return 0;
+	for (i = 0; i < m->nbins; i++)
+		bfds[i] = -1;
 	ho.m = m;
 	ho.dirfd = dirfd;
 	ho.nb = ho.ahead = ho.taken = 0;
 	buf_init(&gz, INDEX_MAX);
 	buf_init(&txt, INDEX_MAX + 1);
-	snprintf(url, sizeof(url), "%s/src/contrib/PACKAGES.gz", m->upstream);
-	if (fetch_small(&o, url, &gz, INDEX_MAX, err, sizeof(err)) != 0) {
-		report(m->name, "", "%s: %s", url, err);
+	pkg_type_parse("source", &src);
+	if (fetch_index(m, &o, &src, &ix, &gz, &txt) != 0)
 		goto out;
-	}
-	if (upstream_gunzip(gz.data, gz.len, &txt, err, sizeof(err)) != 0 ||
-	    upstream_parse((const char *)txt.data, txt.len, &ix, err,
-	    sizeof(err)) != 0) {
-		report(m->name, "", "PACKAGES.gz: %s", err);
-		goto out;
-	}
 	nsel = ix.n;
 	if (m->listed && closure_of_list(m, &ix, &sel, &nsel) != 0)
 		goto out;
-	if ((items = calloc(nsel ? nsel : 1, sizeof(*items))) == NULL ||
-	    (names = calloc(nsel ? nsel : 1, sizeof(*names))) == NULL)
-		goto out;
-	for (j = 0; j < nsel; j++) {
-		i = sel != NULL ? sel[j] : j;
-		if (upstream_file(&ix.v[i], file, sizeof(file)) != 0) {
-			report(m->name, ix.v[i].package, "a bad Path field");
-			continue;
-		}
-		/* The mirror keeps plain file names; Path is upstream's. */
-		snprintf(url, sizeof(url), "%s_%s.tar.gz", ix.v[i].package,
-		    ix.v[i].version);
-		if (has(m, url)) {
-			/* Taken by a pass cut short before it heard so. */
-			unlinkat(dirfd, url, 0);
-			continue;
-		}
-		names[n] = strdup(url);
-		snprintf(url, sizeof(url), "%s/src/contrib/%s", m->upstream,
-		    file);
-		items[n].url = strdup(url);
-		items[n].dirfd = dirfd;
-		items[n].name = names[n];
-		items[n].expect_size = ix.v[i].size;
-		items[n].expect_md5 = ix.v[i].md5;
-		items[n].expect_sha256 = ix.v[i].sha256;
-		n++;
+	for (j = 0; j < nsel; j++)
+		if (plan_add(&pl, m, &src, dirfd, &ix.v[sel != NULL ? sel[j] :
+		    j]) != 0)
+			goto nomem;
+	/* The names the list takes, for its binaries. */
+	if (m->listed && m->nbins > 0) {
+		if ((names = calloc(nsel + 1, sizeof(*names))) == NULL)
+			goto nomem;
+		for (j = 0; j < nsel; j++)
+			names[nnames++] = ix.v[sel[j]].package;
+		qsort(names, nnames, sizeof(*names), cmp_str);
 	}
+	for (i = 0; i < m->nbins; i++) {
+		size_t before = pl.n, nindex = 0;
+
+		if ((bfds[i] = tree_dir(m, &m->bins[i])) == -1 ||
+		    plan_binaries(&pl, m, &o, &m->bins[i], bfds[i], names,
+		    nnames, &gz, &txt, &nindex) != 0) {
+			/* Reported; the other trees are fetched all the same. */
+			bad = 1;
+			continue;
+		}
+		nbfetch += pl.n - before;
+		log_info("%s: %s: %zu binary package(s) upstream, %zu to "
+		    "fetch", m->name, m->bins[i].spec, nindex, pl.n - before);
+	}
+	nb = pl.n - nbfetch;
 	t1 = mono_ms();
 	log_info("%s: %zu package(s) upstream, %zu wanted, %zu to fetch "
-	    "(index: %lld ms)", m->name, ix.n, nsel, n, (long long)(t1 - t0));
-	progress(NULL, 0, 0, 0, n);
-	r = n ? fetch_run(&o, items, n, progress, NULL, &stop, err,
+	    "(index: %lld ms)", m->name, ix.n, nsel, nb, (long long)(t1 - t0));
+	ho.items = pl.items;
+	ho.hnames = pl.names;
+	progress(NULL, 0, 0, 0, pl.n);
+	r = pl.n ? fetch_run(&o, pl.items, pl.n, progress, NULL, &stop, err,
 	    sizeof(err)) : 0;
 	if (r == -1) {
 		report(m->name, "", "%s", err);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (items[i].ok)
+	for (i = 0; i < pl.n; i++) {
+		if (pl.items[i].ok)
 			ok++;
 		else
-			report(m->name, items[i].name, "%s", items[i].error);
+			report(m->name, pl.names[i], "%s", pl.items[i].error);
 	}
 	t2 = mono_ms();
-	log_info("%s: %zu of %zu fetched in %lld ms", m->name, ok, n,
+	log_info("%s: %zu of %zu fetched in %lld ms", m->name, ok, pl.n,
 	    (long long)(t2 - t1));
 	taken = ho_finish();
-	complete = ok == n && (size_t)taken == ok;
+	complete = !bad && ok == pl.n && (size_t)taken == ok;
 	log_info("%s: %d taken by the master, the last %lld ms after the "
 	    "downloads", m->name, taken, (long long)(mono_ms() - t2));
+	goto out;
+nomem:
+	report(m->name, "", "out of memory");
 out:
 	/* Nothing is handed over after the items' names are freed. */
 	if (ho.nb > 0 || ho.ahead > 0)
 		ho_finish();
 	ho.dirfd = -1;
-	for (i = 0; i < n; i++) {
-		free((char *)(uintptr_t)items[i].url);
-		free(names[i]);
-	}
-	free(items);
+	ho.items = NULL;
+	ho.hnames = NULL;
+	plan_free(&pl);
 	free(names);
 	free(sel);
 	upstream_free(&ix);
 	buf_release(&gz);
 	buf_release(&txt);
+	for (i = 0; i < m->nbins; i++)
+		if (bfds[i] != -1)
+			close(bfds[i]);
 	close(dirfd);
 	return complete;
 }
@@ -606,7 +798,7 @@ take_job(struct ipc_msg *msg)
 	const char *keyhex;
 	json_error_t jerr;
 	json_t *j, *r, *o, *v;
-	size_t i, n;
+	size_t i, k, n;
 	int have_key = 0;
 
 	j = json_loadb((const char *)buf_ptr(&msg->payload),
@@ -651,6 +843,13 @@ take_job(struct ipc_msg *msg)
 			m->parallel = (int)json_integer_value(v);
 		if (json_is_integer(v = json_object_get(o, "max_rate")))
 			m->max_rate = json_integer_value(v);
+		json_array_foreach(json_object_get(o, "binaries"), k, v) {
+			if (m->nbins < MAX_BINARIES && json_is_string(v) &&
+			    pkg_type_parse(json_string_value(v),
+			    &m->bins[m->nbins]) == 0 &&
+			    m->bins[m->nbins].kind != PKG_SOURCE)
+				m->nbins++;
+		}
 		o = json_object_get(r, "secret");
 		open_secret(m, o, "userpwd", have_key ? key : NULL,
 		    &m->userpwd);

@@ -875,6 +875,13 @@ path_valid(const char *s)
 int
 upstream_file(const struct upstream_pkg *p, char *out, size_t outsz)
 {
+	return upstream_file_ext(p, ".tar.gz", out, outsz);
+}
+
+int
+upstream_file_ext(const struct upstream_pkg *p, const char *ext, char *out,
+    size_t outsz)
+{
 	int n;
 
 	if (p->package == NULL || p->version == NULL ||
@@ -884,11 +891,11 @@ upstream_file(const struct upstream_pkg *p, char *out, size_t outsz)
 		return -1;
 	}
 	if (p->path != NULL)
-		n = snprintf(out, outsz, "%s/%s_%s.tar.gz", p->path,
-		    p->package, p->version);
+		n = snprintf(out, outsz, "%s/%s_%s%s", p->path, p->package,
+		    p->version, ext);
 	else
-		n = snprintf(out, outsz, "%s_%s.tar.gz", p->package,
-		    p->version);
+		n = snprintf(out, outsz, "%s_%s%s", p->package, p->version,
+		    ext);
 	if (n < 0 || (size_t)n >= outsz) {
 		errno = ENAMETOOLONG;
 		return -1;

@@ -99,5 +99,8 @@ int upstream_closure(const struct upstream_index *ix, char *const *wanted,
  * is too small.
  */
 int upstream_file(const struct upstream_pkg *p, char *out, size_t outsz);
+/* The same relative to a binary tree, with its extension (".zip"). */
+int upstream_file_ext(const struct upstream_pkg *p, const char *ext,
+    char *out, size_t outsz);
 
 #endif

@@ -59,9 +59,11 @@ usage(void)
 	    "      [--concurrency 1..64 | --no-concurrency]\n"
 	    "      [--packages A,B,... | --package-file FILE | --no-packages]\n"
 	    "      [--suggests | --no-suggests]\n"
+	    "      [--binaries TYPE:X.Y,... | --no-binaries]  (win.binary:4.4, "
+	    "mac.binary.big-sur-arm64:4.4...)\n"
 	    "  repo list\n"
 	    "  repo access REPO public|authenticated|group:NAME[,group:NAME...]\n"
-	    "  add REPO FILE.tar.gz...\n"
+	    "  add REPO [--type TYPE:X.Y] FILE...\n"
 	    "  import REPO DIR\n"
 	    "  publish REPO\n"
 	    "  snapshot list REPO\n"
@@ -365,6 +367,8 @@ parse_rate(const char *s)
 	return (json_int_t)v;
 }
 
+static void list_names(json_t *list, const char *text);
+
 /*
  * The flags repo create and repo edit share for a cran mirror: argv[*i]
  * into req.  0 when it is not one of them.  Secrets come from files, or
@@ -383,6 +387,7 @@ sync_flag(int argc, char **argv, int *i, json_t *req, int *stdin_used)
 		{ "--no-max-rate", "max_rate" },
 		{ "--no-concurrency", "concurrency" },
 		{ "--no-ca-file", "ca_pem" },
+		{ "--no-binaries", "binaries" },
 	};
 	size_t k;
 
@@ -427,7 +432,13 @@ sync_flag(int argc, char **argv, int *i, json_t *req, int *stdin_used)
 		free(pem);
 	} else if (strcmp(f, "--client-key") == 0)
 		put_secret(req, "client_key_pem", arg, 32768, 0);
-	else if (strcmp(f, "--max-rate") == 0)
+	else if (strcmp(f, "--binaries") == 0) {
+		json_t *list = json_array();
+
+		/* Checked by the master, which names what it refuses. */
+		list_names(list, arg);
+		json_object_set_new(req, "binaries", list);
+	} else if (strcmp(f, "--max-rate") == 0)
 		json_object_set_new(req, "max_rate", json_integer(
 		    parse_rate(arg)));
 	else if (strcmp(f, "--concurrency") == 0) {
@@ -454,6 +465,7 @@ print_sync(json_t *r)
 	const char *u = json_string_value(json_object_get(s, "upstream"));
 	const char *p = json_string_value(json_object_get(s, "proxy"));
 	json_t *rate = json_object_get(s, "max_rate");
+	size_t i;
 
 	if (s == NULL)
 		return;
@@ -467,9 +479,16 @@ print_sync(json_t *r)
 	else
 		printf("unlimited");
 	printf(", client certificate: %s, credentials: %s, proxy "
-	    "credentials: %s\n", json_object_get(s, "client_cert") ? "set" :
-	    "none", json_string_value(json_object_get(s, "credentials")),
-	    json_string_value(json_object_get(s, "proxy_credentials")));
+	    "credentials: %s, binaries: ", json_object_get(s, "client_cert") ?
+	    "set" : "none", json_string_value(json_object_get(s,
+	    "credentials")), json_string_value(json_object_get(s,
+	    "proxy_credentials")));
+	if (json_array_size(json_object_get(s, "binaries")) == 0)
+		printf("none");
+	for (i = 0; i < json_array_size(json_object_get(s, "binaries")); i++)
+		printf("%s%s", i ? " " : "", json_string_value(json_array_get(
+		    json_object_get(s, "binaries"), i)));
+	printf("\n");
 }
 
 /* Appends the names in text (split at commas and blanks, # comments). */
@@ -722,7 +741,7 @@ cmd_repo(int argc, char **argv)
 
 /* Sends files in batches; the progress bar and a summary as it goes. */
 static int
-add_files(const char *repo, char **paths, size_t n)
+add_files(const char *repo, const char *type, char **paths, size_t n)
 {
 	json_t *ans, *res, *all = json_array();
 	size_t i, k, done = 0, added = 0, present = 0, refused = 0;
@@ -749,8 +768,9 @@ add_files(const char *repo, char **paths, size_t n)
 				if (fds[j] != -1)
 					fds[m++] = fds[j];
 			if (m > 0) {
-				ans = call(json_pack("{s:s, s:s, s:o}", "cmd",
-				    "add", "repo", repo, "files", names), fds, m);
+				ans = call(json_pack("{s:s, s:s, s:o, s:s?}",
+				    "cmd", "add", "repo", repo, "files", names,
+				    "type", type), fds, m);
 				for (j = 0; j < m; j++)
 					close(fds[j]);
 				if ((rc = check(ans)) != 0) {
@@ -833,7 +853,7 @@ cmd_import(const char *repo, const char *dir)
 		free(list[i]);
 	}
 	free(list);
-	rc = add_files(repo, paths, (size_t)n);
+	rc = add_files(repo, NULL, paths, (size_t)n);
 	for (i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
@@ -918,8 +938,9 @@ cmd_snapshot(int argc, char **argv)
 static int
 cmd_package(int argc, char **argv)
 {
-	struct table t = { NULL, 5, 0 };
+	struct table t = { NULL, 6, 0 };
 	json_t *req, *ans, *p, *latest;
+	const char *type;
 	char sz[32];
 	size_t i;
 	int rc;
@@ -932,12 +953,13 @@ cmd_package(int argc, char **argv)
 	ans = call(req, NULL, 0);
 	if ((rc = check(ans)) != 0 || json_out)
 		return rc ? rc : print_json(ans);
-	table_add(&t, "PACKAGE", "VERSION", "SIZE", "WHERE", "SHA256");
+	table_add(&t, "PACKAGE", "VERSION", "TYPE", "SIZE", "WHERE", "SHA256");
 	json_array_foreach(json_object_get(ans, "packages"), i, p) {
 		latest = json_object_get(p, "latest");
+		type = json_string_value(json_object_get(p, "type"));
 		table_add(&t, json_string_value(json_object_get(p, "package")),
 		    json_string_value(json_object_get(p, "version")),
-		    fmt_int(json_object_get(p, "size"), sz, sizeof(sz)),
+		    type ? type : "source", fmt_int(json_object_get(p, "size"), sz, sizeof(sz)),
 		    latest == NULL ? "-" : json_is_true(latest) ? "current" :
 		    "archive", json_string_value(json_object_get(p, "sha256")));
 	}
@@ -1797,8 +1819,12 @@ main(int argc, char **argv)
 	connect_master(conf);
 	if (strcmp(argv[0], "repo") == 0)
 		rc = cmd_repo(argc, argv);
-	else if (strcmp(argv[0], "add") == 0)
-		rc = add_files(argv[1], argv + 2, (size_t)argc - 2);
+	else if (strcmp(argv[0], "add") == 0 && strcmp(argv[2], "--type") == 0) {
+		if (argc < 5)
+			usage();
+		rc = add_files(argv[1], argv[3], argv + 4, (size_t)argc - 4);
+	} else if (strcmp(argv[0], "add") == 0)
+		rc = add_files(argv[1], NULL, argv + 2, (size_t)argc - 2);
 	else if (strcmp(argv[0], "import") == 0)
 		rc = cmd_import(argv[1], argv[2]);
 	else if (strcmp(argv[0], "publish") == 0)

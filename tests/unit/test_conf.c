@@ -496,7 +496,10 @@ test_mirrors(void)
 	    "m.1 http://10.0.0.1:8080/cran/ concurrency=4 max_rate=2m",
 	    "a https://u ca=/e/ca.pem packages=/e/l suggests=true "
 	    "credentials=/e/c proxy_credentials=/e/p proxy=http://p:3128",
-	    "a  https://u client_cert=/e/c.pem client_key=/e/k.pem", NULL };
+	    "a  https://u client_cert=/e/c.pem client_key=/e/k.pem",
+	    "w https://u binaries=win.binary:4.4",
+	    "w https://u binaries=win.binary:4.4,mac.binary.big-sur-arm64:4.4",
+	    NULL };
 	static const char *bad[] = { "", "cran", "cran ftp://x",
 	    "-a https://u", "a b https://u", "a https://user:pw@host",
 	    "a https://u nokey=1", "a https://u ca=relative.pem",
@@ -504,7 +507,11 @@ test_mirrors(void)
 	    "a https://u client_key=/k.pem", "a https://u concurrency",
 	    "a https://u packages=", "a https://u concurrency=0",
 	    "a https://u concurrency=65", "a https://u max_rate=2x",
-	    "a https://u max_rate=-1", NULL };
+	    "a https://u max_rate=-1", "a https://u binaries=",
+	    "a https://u binaries=source", "a https://u binaries=win.binary",
+	    "a https://u binaries=win.binary:4.4,", "a https://u binaries=,x",
+	    "a https://u binaries=win.binary:4.4,,mac.binary:4.4",
+	    "a https://u binaries=linux.binary:4.4", NULL };
 	struct airlock_conf *c = conf_new();
 	char kv[300];
 	size_t i;
