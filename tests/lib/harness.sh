@@ -12,8 +12,12 @@ APID=
 PORT=
 URL=
 
+FAILS=0
 ok() { echo "ok - $NAME: $*"; }
-nok() { echo "not ok - $NAME: $*"; }
+nok() {
+	FAILS=$((FAILS + 1))
+	echo "not ok - $NAME: $*"
+}
 # check DESCRIPTION COMMAND...: one TAP line from a command's status.
 check() {
 	_d=$1
@@ -22,7 +26,20 @@ check() {
 }
 diag() { echo "# $*"; }
 
+# postmortem: after a failed check, how the master ended (if it did) and
+# the end of its log, so that a failure seen only in CI can be read.
+postmortem() {
+	[ "$FAILS" -gt 0 ] && [ -f "$T/log" ] || return 0
+	if [ -n "$APID" ] && ! kill -0 "$APID" 2>/dev/null; then
+		wait "$APID" 2>/dev/null
+		diag "airlockd (pid $APID) is gone: exit status $?"
+	fi
+	diag "last lines of the daemon's log:"
+	tail -n "${POSTMORTEM_LINES:-40}" "$T/log" | sed 's/^/#   /'
+}
+
 cleanup() {
+	postmortem
 	if [ -n "$APID" ] && kill -0 "$APID" 2>/dev/null; then
 		kill -TERM "$APID" 2>/dev/null
 		sleep 0.5
