@@ -13,55 +13,16 @@ NAME=sync
 . "$(dirname "$0")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/mkpkg.sh"
 . "$SRCDIR/tests/lib/upstream.sh"
-ctl() { SUDO_USER=root LOGNAME=root "$BUILDDIR/airlockctl" -f "$T/airlock.conf" "$@"; }
+. "$SRCDIR/tests/lib/synctest.sh"
 LC_ALL=C.UTF-8
 export LC_ALL
-rq() { Rscript --vanilla -e "$1" 2>&1; }
-sync_pid() { pgrep -P "$APID" -f 'airlockd -R sync' 2>/dev/null; }
-no_sync() { test -z "$(sync_pid)"; }
 C=$T/up/src/contrib
 
-# The newest snapshot id of cranmirror, 0 when none.
-snap_latest() {
-	ctl --json snapshot list cranmirror 2>/dev/null | python3 -c '
-import json, sys
-try:
-    s = json.load(sys.stdin).get("snapshots") or []
-    print(max([int(x["id"]) for x in s] or [0]))
-except Exception:
-    print(0)'
-}
-snap_after() { test "$(snap_latest)" -gt "$1"; }
-# progress EXPR: a Python expression over st (sync status --json) and p
-# (its progress of cranmirror, {} when none); prints its value.
-progress() {
-	ctl --json sync status 2>/dev/null | python3 -c '
-import json, sys
-try:
-    st = json.load(sys.stdin)
-except Exception:
-    st = {}
-p = (st.get("progress") or {}).get("cranmirror") or {}
-print(eval(sys.argv[1]))' "$1"
-}
-# The packages the mirror's latest snapshot lists, sorted, on one line.
-served() {
-	curl -s "$M/PACKAGES" | sed -n 's/^Package: //p' | sort | tr '\n' ' '
-}
 part_size() {	# the bytes of bigpkg's .part in the quarantine (0: none)
 	_f=$(find "$T/data/quarantine/cranmirror" -name 'bigpkg_1.0.tar.gz.part' 2>/dev/null | head -n1)
 	if [ -n "$_f" ]; then wc -c <"$_f" | tr -d ' '; else echo 0; fi
 }
 part_started() { test "$(part_size)" -gt 0; }
-log_tail() {	# what the daemon said about sync, when a check failed
-	grep -i 'sync' "$T/log" | tail -n 15 | sed 's/^/# log: /'
-}
-# checkl DESCRIPTION COMMAND...: check, with that log on failure.
-checkl() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else nok "$_d"; log_tail; fi
-}
 
 if ! command -v Rscript >/dev/null 2>&1; then
 	nok "R is not installed (apt-get install r-base-core)"
@@ -89,15 +50,15 @@ sed 's/^/# /' "$T/out"
 ctl sync status >"$T/out" 2>&1
 check "before any window: sync status says no sync process" grep -q '^sync process: none' "$T/out"
 check "…and there is none" no_sync
-check "…and the mirror has no snapshot" test "$(snap_latest)" = 0
+check "…and the mirror has no snapshot" test "$(snap_latest cranmirror)" = 0
 
 # 3. A window: one pass, a snapshot, and the sync process exits.
 ctl sync open --for 30m --reason "test" >"$T/out" 2>&1
 check "sync open" test $? -eq 0
-checkl "a pass publishes a snapshot of the mirror" wait_for 60 snap_after 0
-S1=$(snap_latest)
-check "the published PACKAGES lists the four packages ($(served))" \
-    test "$(served)" = "extrapkg lowpkg midpkg toppkg "
+checkl "a pass publishes a snapshot of the mirror" wait_for 60 snap_after cranmirror 0
+S1=$(snap_latest cranmirror)
+check "the published PACKAGES lists the four packages ($(served cranmirror))" \
+    test "$(served cranmirror)" = "extrapkg lowpkg midpkg toppkg "
 check "…with the upstream's bytes" sh -c \
     "curl -s '$M/toppkg_1.0.tar.gz' | cmp -s - '$C/toppkg_1.0.tar.gz'"
 check "after the pass the sync process exits" wait_for 10 no_sync
@@ -105,7 +66,7 @@ ctl sync status >"$T/out" 2>&1
 sed 's/^/# /' "$T/out"
 check "sync status: cranmirror 4/4 files" grep -q '^cranmirror: .*4/4 files' "$T/out"
 check "sync status --json: complete, no error, not running" test \
-    "$(progress '(p.get("state"), len(p.get("errors") or []), st.get("sync_running"))')" = \
+    "$(progress cranmirror '(p.get("state"), len(p.get("errors") or []), st.get("sync_running"))')" = \
     "('complete', 0, False)"
 check "…and the window stays open" grep -q '^1 *open' "$T/out"
 ctl package list cranmirror latest >"$T/out" 2>&1
@@ -154,7 +115,7 @@ UP_RATE=
 ctl sync open --for 30m --reason "test, cut short" >/dev/null 2>&1
 check "the slow download of bigpkg starts (a .part in the quarantine)" wait_for 8 part_started
 sleep 1
-b=$(progress 'p.get("bytes_done", 0)')
+b=$(progress cranmirror 'p.get("bytes_done", 0)')
 check "sync status --json: bytes_done > 0 ($b, .part $(part_size) bytes)" test "${b:-0}" -gt 0
 checkl "the 20 small packages are handed over and stored while bigpkg downloads" \
     wait_for 10 early_all_stored
@@ -165,7 +126,7 @@ ctl sync close >"$T/out" 2>&1
 check "sync close in the middle of the pass" grep -q "closed window 2" "$T/out"
 check "…kills the sync process" wait_for 5 no_sync
 sleep 0.5
-check "no snapshot published for the cut pass (latest still $S1)" test "$(snap_latest)" = "$S1"
+check "no snapshot published for the cut pass (latest still $S1)" test "$(snap_latest cranmirror)" = "$S1"
 check "bigpkg is not in the mirror's PACKAGES" sh -c "! curl -s '$M/PACKAGES' | grep -q '^Package: bigpkg'"
 check "…nor are the stored small ones" sh -c "! curl -s '$M/PACKAGES' | grep -q '^Package: earlypkg'"
 check "…nor is anything of them served" test \
@@ -179,8 +140,8 @@ sed 's/^/# /' "$T/out"
 upstream_stop
 upstream_start "$T/up"
 ctl sync open --for 30m --reason "test, resume" >/dev/null 2>&1
-checkl "the next window's pass publishes a new snapshot" wait_for 60 snap_after "$S1"
-S2=$(snap_latest)
+checkl "the next window's pass publishes a new snapshot" wait_for 60 snap_after cranmirror "$S1"
+S2=$(snap_latest cranmirror)
 check "bigpkg is now in the mirror's PACKAGES" sh -c "curl -s '$M/PACKAGES' | grep -q '^Package: bigpkg'"
 check "…with the upstream's bytes" test \
     "$(curl -s "$M/bigpkg_1.0.tar.gz" | sha256sum)" = "$(sha256sum <"$C/bigpkg_1.0.tar.gz")"
@@ -205,7 +166,7 @@ check "badpkg in the index, its tarball one byte longer than indexed" \
     ! grep -q \"\$(md5sum <'$C/badpkg_1.0.tar.gz' | cut -d' ' -f1)\" '$C/PACKAGES'"
 ctl sync open --for 30m --reason "test, corrupt upstream" >/dev/null 2>&1
 failed() {
-	test "$(progress '(st.get("sync_running"), p.get("state"), any("badpkg_1.0.tar.gz" in (e.get("file") or "") for e in p.get("errors") or []))')" = \
+	test "$(progress cranmirror '(st.get("sync_running"), p.get("state"), any("badpkg_1.0.tar.gz" in (e.get("file") or "") for e in p.get("errors") or []))')" = \
 	    "(False, 'incomplete', True)"
 }
 checkl "the pass ends incomplete, naming badpkg_1.0.tar.gz" wait_for 60 failed
@@ -218,7 +179,7 @@ ctl package list cranmirror >"$T/out" 2>&1
 check "badpkg is not in the store" sh -c "grep -q '^toppkg' '$T/out' && ! grep -q '^badpkg' '$T/out'"
 check "nothing by that name in the quarantine" sh -c \
     "! find '$T/data/quarantine/cranmirror' -name 'badpkg_1.0.tar.gz*' | grep -q ."
-check "no snapshot published for the incomplete pass (latest still $S2)" test "$(snap_latest)" = "$S2"
+check "no snapshot published for the incomplete pass (latest still $S2)" test "$(snap_latest cranmirror)" = "$S2"
 check "the mirror's PACKAGES does not list badpkg" sh -c "! curl -s '$M/PACKAGES' | grep -q '^Package: badpkg'"
 ctl audit dump --csvlog >"$T/audit"
 check "audit: the incomplete pass" grep -q ',sync_pass,.*incomplete' "$T/audit"

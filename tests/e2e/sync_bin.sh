@@ -15,12 +15,9 @@ NAME=sync_bin
 . "$SRCDIR/tests/lib/mkpkg.sh"
 . "$SRCDIR/tests/lib/mkbin.sh"
 . "$SRCDIR/tests/lib/upstream.sh"
-ctl() { SUDO_USER=root LOGNAME=root "$BUILDDIR/airlockctl" -f "$T/airlock.conf" "$@"; }
+. "$SRCDIR/tests/lib/synctest.sh"
 LC_ALL=C.UTF-8
 export LC_ALL
-rq() { Rscript --vanilla -e "$1" 2>&1; }
-sync_pid() { pgrep -P "$APID" -f 'airlockd -R sync' 2>/dev/null; }
-no_sync() { test -z "$(sync_pid)"; }
 
 # What sync status says of a refused file is not fixed yet: each error
 # line ("FILE: ERROR" from sync status --json) must match, case
@@ -54,30 +51,6 @@ pure() {
 	unset MKBIN_PLATFORM
 	return $_st
 }
-# snap_latest REPO: its newest snapshot id, 0 when none.
-snap_latest() {
-	ctl --json snapshot list "$1" 2>/dev/null | python3 -c '
-import json, sys
-try:
-    s = json.load(sys.stdin).get("snapshots") or []
-    print(max([int(x["id"]) for x in s] or [0]))
-except Exception:
-    print(0)'
-}
-has_snap() { test "$(snap_latest "$1")" -gt 0; }
-snap_after() { test "$(snap_latest "$1")" -gt "$2"; }
-# progress REPO EXPR: a Python expression over st (sync status --json)
-# and p (the progress of REPO, {} when none); prints its value.
-progress() {
-	ctl --json sync status 2>/dev/null | python3 -c '
-import json, sys
-try:
-    st = json.load(sys.stdin)
-except Exception:
-    st = {}
-p = (st.get("progress") or {}).get(sys.argv[1]) or {}
-print(eval(sys.argv[2]))' "$1" "$2"
-}
 # errs REPO: its pass's errors, "FILE: ERROR" a line.
 errs() {
 	progress "$1" '"\n".join("%s: %s" % (e.get("file"), e.get("error")) for e in p.get("errors") or [])'
@@ -93,11 +66,6 @@ err_has() {
 }
 # pkgs_of FILE: the Package fields of a PACKAGES file, sorted, one line.
 pkgs_of() { sed -n 's/^Package: //p' "$1" | sort | tr '\n' ' '; }
-# served REPO TREE: the packages its latest snapshot lists in TREE.
-served() {
-	curl -s "$URL/$1/latest/$2/PACKAGES" | sed -n 's/^Package: //p' |
-	    sort | tr '\n' ' '
-}
 # fetch_tree BASE TREE DEST: BASE/TREE's PACKAGES, .gz, .rds and every
 # file PACKAGES lists into DEST (curl, with the upstream's CA for https).
 fetch_tree() {
@@ -211,14 +179,6 @@ print((r[sys.argv[1]].get("sync") or {}).get("binaries"))' "$1"
 gets() { grep -c "\"GET $1 " "$T/nginx/access.log" 2>/dev/null; }
 # first: the first line of $T/out, for a test's description.
 first() { head -n 1 "$T/out" | cut -c 1-160; }
-log_tail() {
-	grep -i 'sync' "$T/log" | tail -n 15 | sed 's/^/# log: /'
-}
-checkl() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else nok "$_d"; log_tail; fi
-}
 
 if ! command -v Rscript >/dev/null 2>&1; then
 	nok "R is not installed (apt-get install r-base-core)"

@@ -10,16 +10,10 @@ NAME=sync_conf
 . "$(dirname "$0")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/mkpkg.sh"
 . "$SRCDIR/tests/lib/upstream.sh"
-ctl() { SUDO_USER=root LOGNAME=root "$BUILDDIR/airlockctl" -f "$T/airlock.conf" "$@"; }
+. "$SRCDIR/tests/lib/synctest.sh"
 LC_ALL=C.UTF-8
 export LC_ALL
 C=$T/up/src/contrib
-sync_pid() { pgrep -P "$APID" -f 'airlockd -R sync' 2>/dev/null; }
-no_sync() { test -z "$(sync_pid)"; }
-served() {
-	curl -s "$URL/cfg/latest/src/contrib/PACKAGES" | sed -n 's/^Package: //p' |
-	    sort | tr '\n' ' '
-}
 # repo_json EXPR: over s (cfg's "sync" object) and r (its repo list row).
 repo_json() {
 	ctl --json repo list 2>/dev/null | python3 -c '
@@ -79,8 +73,8 @@ ctl sync open --for 30m --reason "declared" >/dev/null 2>&1
 wait_log "the pass of cfg is" 90 || diag "no end of pass in the log"
 wait_for 10 no_sync
 ctl sync close >/dev/null 2>&1
-check "the closure of the list is served: $(served)" test \
-    "$(served)" = "lowpkg midpkg toppkg "
+check "the closure of the list is served: $(served cfg)" test \
+    "$(served cfg)" = "lowpkg midpkg toppkg "
 
 # 4. A restart with the same entry changes nothing.
 stop_airlockd

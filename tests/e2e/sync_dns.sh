@@ -41,21 +41,10 @@ fi
 . "$(dirname "$0")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/mkpkg.sh"
 . "$SRCDIR/tests/lib/upstream.sh"
-ctl() { SUDO_USER=root LOGNAME=root "$BUILDDIR/airlockctl" -f "$T/airlock.conf" "$@"; }
+. "$SRCDIR/tests/lib/synctest.sh"
 LC_ALL=C.UTF-8
 export LC_ALL
 C=$T/up/src/contrib
-sync_pid() { pgrep -P "$APID" -f 'airlockd -R sync' 2>/dev/null; }
-no_sync() { test -z "$(sync_pid)"; }
-snap_latest() {
-	ctl --json snapshot list "$1" 2>/dev/null | python3 -c '
-import json, sys
-try:
-    s = json.load(sys.stdin).get("snapshots") or []
-    print(max([int(x["id"]) for x in s] or [0]))
-except Exception:
-    print(0)'
-}
 snap_of() { test "$(snap_latest "$1")" -gt 0; }
 # state REPO: its pass's state and whether an index error names DNS.
 state() {

@@ -11,50 +11,11 @@ NAME=sync_list
 . "$(dirname "$0")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/mkpkg.sh"
 . "$SRCDIR/tests/lib/upstream.sh"
-ctl() { SUDO_USER=root LOGNAME=root "$BUILDDIR/airlockctl" -f "$T/airlock.conf" "$@"; }
+. "$SRCDIR/tests/lib/synctest.sh"
 LC_ALL=C.UTF-8
 export LC_ALL
-rq() { Rscript --vanilla -e "$1" 2>&1; }
-sync_pid() { pgrep -P "$APID" -f 'airlockd -R sync' 2>/dev/null; }
-no_sync() { test -z "$(sync_pid)"; }
 C=$T/up/src/contrib
 
-# snap_latest REPO: its newest snapshot id, 0 when none.
-snap_latest() {
-	ctl --json snapshot list "$1" 2>/dev/null | python3 -c '
-import json, sys
-try:
-    s = json.load(sys.stdin).get("snapshots") or []
-    print(max([int(x["id"]) for x in s] or [0]))
-except Exception:
-    print(0)'
-}
-has_snap() { test "$(snap_latest "$1")" -gt 0; }
-# progress REPO EXPR: a Python expression over st (sync status --json)
-# and p (the progress of REPO, {} when none); prints its value.
-progress() {
-	ctl --json sync status 2>/dev/null | python3 -c '
-import json, sys
-try:
-    st = json.load(sys.stdin)
-except Exception:
-    st = {}
-p = (st.get("progress") or {}).get(sys.argv[1]) or {}
-print(eval(sys.argv[2]))' "$1" "$2"
-}
-# served REPO: the packages its latest snapshot lists, sorted, one line.
-served() {
-	curl -s "$URL/$1/latest/src/contrib/PACKAGES" | sed -n 's/^Package: //p' |
-	    sort | tr '\n' ' '
-}
-log_tail() {
-	grep -i 'sync' "$T/log" | tail -n 15 | sed 's/^/# log: /'
-}
-checkl() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else nok "$_d"; log_tail; fi
-}
 
 if ! command -v Rscript >/dev/null 2>&1; then
 	nok "R is not installed (apt-get install r-base-core)"

@@ -17,33 +17,12 @@ NAME=sync_opts
 . "$(dirname "$0")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/mkpkg.sh"
 . "$SRCDIR/tests/lib/upstream.sh"
-ctl() { SUDO_USER=root LOGNAME=root "$BUILDDIR/airlockctl" -f "$T/airlock.conf" "$@"; }
+. "$SRCDIR/tests/lib/synctest.sh"
 LC_ALL=C.UTF-8
 export LC_ALL
 C=$T/up/src/contrib
 POOL=$T/pool
 R=opts
-sync_pid() { pgrep -P "$APID" -f 'airlockd -R sync' 2>/dev/null; }
-no_sync() { test -z "$(sync_pid)"; }
-log_tail() { grep -i 'sync' "$T/log" | tail -n 15 | sed 's/^/# log: /'; }
-checkl() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else nok "$_d"; log_tail; fi
-}
-snap_latest() {
-	ctl --json snapshot list $R 2>/dev/null | python3 -c '
-import json, sys
-try:
-    s = json.load(sys.stdin).get("snapshots") or []
-    print(max([int(x["id"]) for x in s] or [0]))
-except Exception:
-    print(0)'
-}
-served() {
-	curl -s "$URL/$R/latest/src/contrib/PACKAGES" | sed -n 's/^Package: //p' |
-	    sort | tr '\n' ' '
-}
 # sync_json EXPR: a Python expression over st (sync status --json) and p
 # (the mirror's progress).
 sync_json() {
@@ -147,7 +126,7 @@ checkl "the pass with the wrong credentials is incomplete" sh -c \
 sed 's/^/# /' "$T/status"
 check "sync status reports the index: HTTP 401" grep -q '^  (index): .*401' \
     "$T/status"
-check "…and nothing is published" test "$(snap_latest)" = 0
+check "…and nothing is published" test "$(snap_latest $R)" = 0
 
 # 3. The right credentials: mirrored.
 ctl repo edit $R --credentials-file - <"$T/creds.right" >"$T/out" 2>&1
@@ -155,7 +134,7 @@ check "repo edit --credentials-file - (stdin)" grep -q "^edited $R: credentials 
 window "right credentials"
 checkl "with the right credentials the pass is complete" sh -c \
     "echo '$(pass_of)' | grep -q complete && ! echo '$(pass_of)' | grep -q incomplete"
-check "…and published alpha and beta ($(served))" test "$(served)" = "alpha beta "
+check "…and published alpha and beta ($(served $R))" test "$(served $R)" = "alpha beta "
 CONNS=$(grep -E 'GET /src/contrib/(alpha|beta)_' "$T/nginx/access.log" |
     sed -n 's/.* conn=\([0-9]*\).*/\1/p' | sort -u | wc -l)
 diag "at the default concurrency the two files came over $CONNS connection(s)"
@@ -168,13 +147,13 @@ upstream_start "$T/up"
 check "the upstream refuses a client without a certificate" test \
     "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$UPCA" \
     -u "mirror:$UPASS" "$UPURL/src/contrib/PACKAGES")" = 400
-S1=$(snap_latest)
+S1=$(snap_latest $R)
 window "no client certificate"
 checkl "without the client certificate the pass is incomplete" sh -c \
     "echo '$(pass_of)' | grep -q incomplete"
 sed 's/^/# /' "$T/status"
 check "…reported for the index, nothing published" sh -c \
-    "grep -q '^  (index): .*HTTP 400' '$T/status' && test $(snap_latest) = $S1"
+    "grep -q '^  (index): .*HTTP 400' '$T/status' && test $(snap_latest $R) = $S1"
 ctl repo edit $R --client-cert "$T/cli.pem" --client-key "$T/upsrv.key" >"$T/out" 2>&1
 check "repo edit refuses a key that is not the certificate's" grep -q \
     "not the key of --client-cert" "$T/out"
@@ -183,7 +162,7 @@ check "repo edit --client-cert --client-key" grep -q "client certificate set" "$
 window "client certificate"
 checkl "with the client certificate the pass is complete" sh -c \
     "echo '$(pass_of)' | grep -q 'is complete'"
-check "…and gamma is published ($(served))" test "$(served)" = "alpha beta gamma "
+check "…and gamma is published ($(served $R))" test "$(served $R)" = "alpha beta gamma "
 
 # 5. Through tinyproxy, which wants its own credentials.
 PPORT=$(free_port)
@@ -220,7 +199,7 @@ N0=$(wc -l <"$T/nginx/access.log")
 window "through the proxy"
 checkl "through the proxy the pass is complete" sh -c \
     "echo '$(pass_of)' | grep -q 'is complete'"
-check "…and delta is published ($(served))" test "$(served)" = "alpha beta delta gamma "
+check "…and delta is published ($(served $R))" test "$(served $R)" = "alpha beta delta gamma "
 grep 'CONNECT 127' "$T/proxy/log" | tail -n 3 | sed 's/^/# proxy: /'
 check "tinyproxy's log has the pass's CONNECT to the upstream" \
     grep -q "Request (file descriptor [0-9]*): CONNECT 127.0.0.1:$UPORT " "$T/proxy/log"
