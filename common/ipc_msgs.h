@@ -57,8 +57,9 @@
  *   SYNC_HAVE  str repository, str file names ("a_1.0.tar.gz\n"...):
  *           what the mirror holds already (as many messages as it takes)
  *   SYNC_GO    (empty): the job is complete, start
- *   SYNC_FILES str repository, u32 n, n times str file name; fds: the
- *           verified files, read-only
+ *   SYNC_FILES str repository, u32 n, n times (str file name, str MD5,
+ *           str SHA-256: the upstream index's, "" when none; syncmsg.h);
+ *           fds: the files, size-checked, read-only
  *   SYNC_ACK   str JSON: the ingest results of the last SYNC_FILES
  *   SYNC_STATUS str repository, u64 bytes done, u64 bytes total, u32
  *           files done, u32 files total

@@ -75,6 +75,8 @@ struct conn {
 	/* An ingest for another part of the master (sync), not a socket. */
 	void (*internal)(void *arg, json_t *answer);
 	void *internal_arg;
+	/* Its files' digests to check (control_ingest's), during cmd_add. */
+	char *const *want_md5, *const *want_sha256;
 	/* The copier's settings: a reload may free ctl.conf under it. */
 	char data_dir[PATH_MAX];
 	uint64_t max_size;
@@ -1270,6 +1272,7 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 		j->ig.job = ++ctl.next_job;
 		j->fd = -1;
 		j->src = -1;
+		j->ig.fd = -1;
 		base = fn ? strrchr(fn, '/') : NULL;
 		snprintf(j->ig.name, sizeof(j->ig.name), "%s",
 		    base ? base + 1 : fn ? fn : "");
@@ -1297,6 +1300,12 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 			c->nleft--;
 			continue;
 		}
+		if (c->want_md5 != NULL)
+			snprintf(j->ig.want_md5, sizeof(j->ig.want_md5), "%s",
+			    c->want_md5[i]);
+		if (c->want_sha256 != NULL)
+			snprintf(j->ig.want_sha256, sizeof(j->ig.want_sha256),
+			    "%s", c->want_sha256[i]);
 		j->src = msg->fds[i];
 		msg->fds[i] = -1;	/* the copier's now */
 	}
@@ -1434,8 +1443,8 @@ import_next(void)
 		    ctl.imp.n - ctl.imp.next);
 		ctl.imp.next += (size_t)n;
 		if (control_ingest(ctl.imp.repo, c->actor, ctl.imp.fds +
-		    ctl.imp.next - n, ctl.imp.names + ctl.imp.next - n, n,
-		    import_batch_done, NULL) != 0) {
+		    ctl.imp.next - n, ctl.imp.names + ctl.imp.next - n, NULL,
+		    NULL, n, import_batch_done, NULL) != 0) {
 			reply_error(c, "bundle import: cannot ingest");
 			import_free();
 		}
@@ -1642,8 +1651,8 @@ done:
 
 int
 control_ingest(const char *repo, const char *actor, int *fds,
-    char *const *names, int n, void (*done)(void *arg, json_t *answer),
-    void *arg)
+    char *const *names, char *const *md5s, char *const *sha256s, int n,
+    void (*done)(void *arg, json_t *answer), void *arg)
 {
 	struct ipc_msg msg;
 	struct conn *c;
@@ -1669,7 +1678,10 @@ control_ingest(const char *repo, const char *actor, int *fds,
 	}
 	msg.nfds = n;
 	req = json_pack("{s:s, s:o}", "repo", repo, "files", files);
+	c->want_md5 = md5s;
+	c->want_sha256 = sha256s;
 	cmd_add(c, req, &msg);
+	c->want_md5 = c->want_sha256 = NULL;
 	json_decref(req);
 	if (c->jobs == NULL && !c->copying)
 		conn_release(c);	/* answered at once (an error) */

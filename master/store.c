@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,18 +70,114 @@ hex(const unsigned char *d, unsigned n, char *out)
 	out[2 * n] = '\0';
 }
 
+/*
+ * Copies up to max + 1 bytes of in (from offset 0) to out: in the kernel
+ * with copy_file_range where the two allow it, else through a buffer.
+ * The bytes copied, or -1 with errno set.
+ */
+static int64_t
+copy_all(int in, int out, uint64_t max)
+{
+	unsigned char *chunk = NULL;
+	loff_t off = 0;
+	uint64_t left = max + 1;
+	ssize_t n, w;
+	int kernel = 1;
+
+	while (left > 0) {
+		if (kernel) {
+			n = copy_file_range(in, &off, out, NULL,
+			    left < (1u << 30) ? (size_t)left : (1u << 30), 0);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1 && off == 0 && (errno == EXDEV ||
+			    errno == EINVAL || errno == ENOSYS ||
+			    errno == EOPNOTSUPP || errno == EBADF)) {
+				kernel = 0;	/* another file system, a pipe */
+				continue;
+			}
+			if (n == -1)
+				goto fail;
+		} else {
+			if (chunk == NULL && (chunk = malloc(COPY_CHUNK)) == NULL)
+				goto fail;
+			n = pread(in, chunk, left < COPY_CHUNK ? (size_t)left :
+			    COPY_CHUNK, off);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1)
+				goto fail;
+			for (w = 0; w < n; ) {
+				ssize_t k = write(out, chunk + w, (size_t)(n - w));
+
+				if (k == -1 && errno == EINTR)
+					continue;
+				if (k == -1)
+					goto fail;
+				if (k == 0) {
+					errno = ENOSPC;
+					goto fail;
+				}
+				w += k;
+			}
+			off += n;
+		}
+		if (n == 0)
+			break;
+		left -= (uint64_t)n;
+	}
+	free(chunk);
+	return (int64_t)off;
+fail:
+	free(chunk);
+	return -1;
+}
+
+/*
+ * The SHA-256 and MD5 of the first size bytes of fd, read through a
+ * mapping (one pass over the page cache, no copy).  0 or -1.
+ */
+static int
+digest_fd(int fd, uint64_t size, char sha256[65], char md5[33])
+{
+	EVP_MD_CTX *sha = NULL, *m5 = NULL;
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned dlen;
+	void *map = NULL;
+	int ret = -1;
+
+	/* Populated: the pages were just written, one call maps them all. */
+	if (size > 0 && (map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED |
+	    MAP_POPULATE, fd, 0)) == MAP_FAILED)
+		return -1;
+	if ((sha = EVP_MD_CTX_new()) == NULL || (m5 = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(sha, EVP_sha256(), NULL) ||
+	    !EVP_DigestInit_ex(m5, EVP_md5(), NULL) ||
+	    !EVP_DigestUpdate(sha, map, (size_t)size) ||
+	    !EVP_DigestUpdate(m5, map, (size_t)size))
+		goto out;
+	EVP_DigestFinal_ex(sha, dig, &dlen);
+	hex(dig, dlen, sha256);
+	EVP_DigestFinal_ex(m5, dig, &dlen);
+	hex(dig, dlen, md5);
+	ret = 0;
+out:
+	if (map != NULL)
+		munmap(map, (size_t)size);
+	EVP_MD_CTX_free(sha);
+	EVP_MD_CTX_free(m5);
+	return ret;
+}
+
 int
 store_receive(const char *data_dir, int fd, uint64_t max, struct ingest *ig)
 {
-	EVP_MD_CTX *sha = NULL, *md5 = NULL;
-	unsigned char dig[EVP_MAX_MD_SIZE];
-	unsigned dlen;
+	char dir[PATH_MAX], self[64];
 	struct stat st;
-	unsigned char *chunk = NULL;
-	off_t off = 0;
-	ssize_t n;
+	int64_t got;
 	int out = -1, ro = -1;
 
+	ig->fd = -1;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		snprintf(ig->error, sizeof(ig->error), "not a regular file");
 		return -1;
@@ -91,72 +188,66 @@ store_receive(const char *data_dir, int fd, uint64_t max, struct ingest *ig)
 		    (unsigned long long)max);
 		return -1;
 	}
-	snprintf(ig->tmp, sizeof(ig->tmp), "%s/ingest/in.XXXXXX", data_dir);
-	if ((out = mkostemp(ig->tmp, O_CLOEXEC)) == -1) {
-		snprintf(ig->error, sizeof(ig->error), "cannot create %.300s: %s",
-		    ig->tmp, strerror(errno));
+	/*
+	 * An unnamed file in DATA_DIR/ingest: it gets its only name when
+	 * store_place links it as a blob, and a crash before that leaves
+	 * nothing to clean up.
+	 */
+	snprintf(dir, sizeof(dir), "%s/ingest", data_dir);
+	snprintf(ig->tmp, sizeof(ig->tmp), "%.4000s/(unnamed)", dir);
+	if ((out = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
+		snprintf(ig->error, sizeof(ig->error), "cannot create a file "
+		    "in %.300s: %s", dir, strerror(errno));
 		ig->tmp[0] = '\0';
 		return -1;
 	}
-	if ((chunk = malloc(COPY_CHUNK)) == NULL ||
-	    (sha = EVP_MD_CTX_new()) == NULL ||
-	    (md5 = EVP_MD_CTX_new()) == NULL ||
-	    !EVP_DigestInit_ex(sha, EVP_sha256(), NULL) ||
-	    !EVP_DigestInit_ex(md5, EVP_md5(), NULL)) {
-		snprintf(ig->error, sizeof(ig->error), "out of memory");
+	ig->fd = out;
+	if ((got = copy_all(fd, out, max)) == -1) {
+		snprintf(ig->error, sizeof(ig->error), "copy to %.300s: %s",
+		    dir, strerror(errno));
 		goto fail;
 	}
-	for (;;) {
-		n = pread(fd, chunk, COPY_CHUNK, off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(ig->error, sizeof(ig->error), "read: %s",
-			    strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		off += n;
-		if ((uint64_t)off > max) {
-			snprintf(ig->error, sizeof(ig->error), "grew over "
-			    "store.max_package_size while read");
-			goto fail;
-		}
-		EVP_DigestUpdate(sha, chunk, (size_t)n);
-		EVP_DigestUpdate(md5, chunk, (size_t)n);
-		if (write(out, chunk, (size_t)n) != n) {
-			snprintf(ig->error, sizeof(ig->error), "write %.300s: %s",
-			    ig->tmp, strerror(errno ? errno : ENOSPC));
-			goto fail;
-		}
+	if ((uint64_t)got > max) {
+		snprintf(ig->error, sizeof(ig->error), "grew over "
+		    "store.max_package_size while read");
+		goto fail;
+	}
+	/*
+	 * Hashed from the copy, not from fd, whose sender may still write
+	 * to it: the digests are of the bytes stored.
+	 */
+	if (digest_fd(out, (uint64_t)got, ig->sha256, ig->md5) != 0) {
+		snprintf(ig->error, sizeof(ig->error), "cannot hash the copy: "
+		    "%s", strerror(errno ? errno : ENOMEM));
+		goto fail;
+	}
+	ig->size = (uint64_t)got;
+	if (ig->want_md5[0] != '\0' && strcmp(ig->want_md5, ig->md5) != 0) {
+		snprintf(ig->error, sizeof(ig->error), "MD5 mismatch: the "
+		    "index says %s, the file is %s", ig->want_md5, ig->md5);
+		goto fail;
+	}
+	if (ig->want_sha256[0] != '\0' &&
+	    strcmp(ig->want_sha256, ig->sha256) != 0) {
+		snprintf(ig->error, sizeof(ig->error), "SHA-256 mismatch: the "
+		    "index says %s, the file is %s", ig->want_sha256,
+		    ig->sha256);
+		goto fail;
 	}
 	/*
 	 * Not durable yet: store_receive_sync follows for the batch.  Its
 	 * writeback starts now, so that the batch's fsyncs find it done.
 	 */
 	(void)sync_file_range(out, 0, 0, SYNC_FILE_RANGE_WRITE);
-	EVP_DigestFinal_ex(sha, dig, &dlen);
-	hex(dig, dlen, ig->sha256);
-	EVP_DigestFinal_ex(md5, dig, &dlen);
-	hex(dig, dlen, ig->md5);
-	ig->size = (uint64_t)off;
-	if ((ro = open(ig->tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		snprintf(ig->error, sizeof(ig->error), "reopen %.300s: %s",
-		    ig->tmp, strerror(errno));
+	/* The inspector's: a description of its own that cannot write. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", out);
+	if ((ro = open(self, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(ig->error, sizeof(ig->error), "reopen the copy: %s",
+		    strerror(errno));
 		goto fail;
 	}
-	close(out);
-	free(chunk);
-	EVP_MD_CTX_free(sha);
-	EVP_MD_CTX_free(md5);
 	return ro;
 fail:
-	if (out != -1)
-		close(out);
-	free(chunk);
-	EVP_MD_CTX_free(sha);
-	EVP_MD_CTX_free(md5);
 	store_discard(ig);
 	return -1;
 }
@@ -186,12 +277,35 @@ store_file_name(const struct ingest *ig, char *out, size_t outsz)
 void
 store_discard(struct ingest *ig)
 {
-	if (ig->tmp[0] != '\0')
-		unlink(ig->tmp);
+	if (ig->fd >= 0)
+		close(ig->fd);
+	ig->fd = -1;
 	ig->tmp[0] = '\0';
 }
 
 static int fsync_dir(const char *path);
+
+/* Gives the unnamed copy the name path: 0, or -1 with errno set. */
+static int
+link_copy(int fd, const char *path)
+{
+	char self[64];
+	int tries;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	for (tries = 0; tries < 2; tries++) {
+		if (linkat(AT_FDCWD, self, AT_FDCWD, path,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		/*
+		 * A blob of the wrong size (store_place checked) is replaced
+		 * by the verified copy: the name is the hash of these bytes.
+		 */
+		if (errno != EEXIST || unlink(path) != 0)
+			return -1;
+	}
+	return -1;
+}
 
 int
 store_place(const char *data_dir, struct ingest *ig)
@@ -208,14 +322,15 @@ store_place(const char *data_dir, struct ingest *ig)
 		return 0;
 	}
 	/* Usually the fan-out directory exists: one call, not a walk. */
-	if ((mkdir(dir, 0755) != 0 && errno != EEXIST && mkdir_p(dir, 0755)
-	    != 0) || chmod(ig->tmp, 0644) != 0 || rename(ig->tmp, path) != 0) {
+	if (ig->fd < 0 || (mkdir(dir, 0755) != 0 && errno != EEXIST &&
+	    mkdir_p(dir, 0755) != 0) || fchmod(ig->fd, 0644) != 0 ||
+	    link_copy(ig->fd, path) != 0) {
 		snprintf(ig->error, sizeof(ig->error), "cannot store %.300s: %s",
-		    path, strerror(errno));
+		    path, ig->fd < 0 ? "the copy is gone" : strerror(errno));
 		store_discard(ig);
 		return -1;
 	}
-	ig->tmp[0] = '\0';
+	store_discard(ig);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * store: package files enter the store here.  The master copies each file
- * it is handed into DATA_DIR/ingest (root only) while hashing it, a
+ * it is handed into an unnamed file (O_TMPFILE) in DATA_DIR/ingest (root
+ * only) and hashes the copy, a
  * sandboxed inspect role parses that copy, and only then does the copy
  * become an immutable, content-addressed blob under
  * DATA_DIR/store/blobs/sha256/ab/abcdef… and a row in the database.  A
@@ -20,10 +21,14 @@ struct ingest {
 	uint64_t job;
 	char name[256];		/* the file name it was given as */
 	char tree[PKG_TREE_MAX];	/* where in the repository (pkg.h) */
-	char tmp[PATH_MAX];	/* its copy in DATA_DIR/ingest */
+	char tmp[PATH_MAX];	/* its copy, for messages; "" when none */
+	int fd;			/* the copy (unnamed, read-write), or -1 */
 	char sha256[65];
 	char md5[33];
 	uint64_t size;
+	/* What its source says the digests are ("": nothing), checked. */
+	char want_md5[33];
+	char want_sha256[65];
 	/* The outcome. */
 	int ok;
 	char error[512];
@@ -35,10 +40,12 @@ struct ingest {
 /* Creates DATA_DIR/ingest and removes what a crash left in it. */
 int store_init(const char *data_dir);
 /*
- * Copies the regular file fd (any offset; read with pread) into a new
- * file under DATA_DIR/ingest, hashing it, refusing more than max bytes.
- * Returns a read-only fd of the copy for the inspector, or -1 with
- * ig->error set (nothing is left behind).  The copy is not durable yet:
+ * Copies the regular file fd (from offset 0, whatever its offset) into a
+ * new unnamed file in DATA_DIR/ingest (ig->fd), hashing the copy,
+ * refusing more than max bytes.  Returns another, read-only fd of the
+ * copy for the inspector, or -1 with ig->error set (nothing is left
+ * behind).  A copy whose digests are not ig->want_md5 or ig->want_sha256
+ * (when set) is refused.  The copy is not durable yet:
  * store_receive_sync on that fd makes it so, and must come before
  * store_place.  A batch copies all its files first and then syncs them,
  * so that their writeback and journal commits overlap instead of one
@@ -51,9 +58,9 @@ int store_receive_sync(int fd, struct ingest *ig);
 /*
  * An inspected batch becomes part of the store in three steps, so that a
  * batch costs one transaction and few fsyncs, not some per file:
- * store_place moves each (already durable) copy to its blob path, or
+ * store_place links each (already durable) copy at its blob path, or
  * drops the copy when the blob exists; store_place_sync fsyncs the
- * fan-out directories of the batch's blobs, so that every rename is
+ * fan-out directories of the batch's blobs, so that every link is
  * durable; only then does store_record (inside the caller's transaction)
  * record each version with its DESCRIPTION fields.  A blob without a
  * row, after a crash between the steps, harms nothing: it is
@@ -76,7 +83,7 @@ int store_record(sqlite3 *db, int64_t repo_id, struct ingest *ig,
  */
 #define STORE_FILE_MAX (PKG_TREE_MAX + 256)
 void store_file_name(const struct ingest *ig, char *out, size_t outsz);
-/* Removes the copy of a refused file. */
+/* Drops the copy (closes ig->fd; an unnamed file is then gone). */
 void store_discard(struct ingest *ig);
 /* "blobs/sha256/ab/abcdef…" for a hash, relative to DATA_DIR/store. */
 void store_blob_path(const char *sha256, char *out, size_t outsz);

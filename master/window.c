@@ -21,6 +21,7 @@
 #include "secret.h"
 #include "syncopt.h"
 #include "synclist.h"
+#include "syncmsg.h"
 #include "window.h"
 
 #define SCHEDULE_BY "schedule"
@@ -286,27 +287,24 @@ files_taken(void *arg, json_t *answer)
 int
 window_sync_msg(struct ipc_msg *msg)
 {
-	char *repo = NULL, *file = NULL, *err = NULL, *names[IPC_MAX_FDS];
+	char *repo = NULL, *file = NULL, *err = NULL;
+	struct syncmsg_files sf;
 	struct publish_result pr;
 	char perr[512];
 	struct pass *p;
-	uint32_t n, complete, i;
+	uint32_t complete;
 	int r = -1;
 
-	memset(names, 0, sizeof(names));
+	memset(&sf, 0, sizeof(sf));
 	if (buf_get_str(&msg->payload, &repo, 79) != 0 ||
 	    (p = pass_of(repo)) == NULL)
 		goto out;
 	switch (msg->type) {
 	case IPC_SYNC_FILES:
-		if (buf_get_u32(&msg->payload, &n) != 0 ||
-		    n != (uint32_t)msg->nfds)
-			goto out;
-		for (i = 0; i < n; i++)
-			if (buf_get_str(&msg->payload, &names[i], 400) != 0)
-				goto out;
-		if (control_ingest(repo, "sync (window)", msg->fds, names,
-		    (int)n, files_taken, (void *)(intptr_t)W.pid) != 0)
+		if (syncmsg_files_parse(&msg->payload, msg->nfds, &sf) != 0 ||
+		    control_ingest(repo, "sync (window)", msg->fds, sf.name,
+		    sf.md5, sf.sha256, (int)sf.n, files_taken,
+		    (void *)(intptr_t)W.pid) != 0)
 			goto out;
 		r = 0;
 		break;
@@ -381,8 +379,7 @@ out:
 	free(repo);
 	free(file);
 	free(err);
-	for (i = 0; i < IPC_MAX_FDS; i++)
-		free(names[i]);
+	syncmsg_files_free(&sf);
 	return r;
 }
 

@@ -33,6 +33,7 @@
 #include "secret.h"
 #include "sandbox.h"
 #include "sync.h"
+#include "syncmsg.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -41,6 +42,15 @@
 #define AHEAD 4			/* SYNC_FILES the master has not answered */
 #define BATCH_WAIT_MS 1000	/* a batch short of BATCH goes after this */
 #define MAX_BINARIES 32		/* binary trees of a mirror (syncopt.c's) */
+
+/*
+ * The digests an upstream index gives for a file.  The master checks them
+ * against its own copy as it stores it (it hashes that copy anyway), so
+ * that no file is hashed twice; downloads check only sizes.
+ */
+struct digests {
+	char *md5, *sha256;	/* lowercase hex, or NULL */
+};
 
 struct mirror {
 	char name[80];
@@ -74,8 +84,10 @@ static struct {
 	int dirfd;
 	int fds[BATCH];
 	const char *names[BATCH];	/* hnames' (they outlive a batch) */
+	const struct digests *digests[BATCH];	/* hdigests' */
 	const struct fetch_item *items;	/* the pass's */
 	char *const *hnames;	/* items[i] as the master names it */
+	const struct digests *hdigests;	/* what the index says of items[i] */
 	int nb;
 	int64_t since;		/* mono_ms() of the batch's first file */
 	int ahead;		/* batches sent and not answered yet */
@@ -307,7 +319,8 @@ ho_flush(void)
 		buf_put_str(&b, ho.m->name);
 		buf_put_u32(&b, (uint32_t)ho.nb);
 		for (k = 0; k < ho.nb; k++)
-			buf_put_str(&b, ho.names[k]);
+			syncmsg_files_put(&b, ho.names[k], ho.digests[k]->md5,
+			    ho.digests[k]->sha256);
 		if (ipc_send_wait(&ch, IPC_SYNC_FILES, &b, ho.fds, ho.nb) != 0)
 			fatal("lost the master: %s", strerror(errno));
 		buf_release(&b);
@@ -338,6 +351,7 @@ ho_add(void *arg, const struct fetch_item *it)
 	if (ho.nb == 0)
 		ho.since = mono_ms();
 	ho.fds[ho.nb] = fd;
+	ho.digests[ho.nb] = &ho.hdigests[it - ho.items];
 	ho.names[ho.nb++] = name;
 	if (ho.nb == BATCH)
 		ho_flush();
@@ -477,6 +491,7 @@ closure_of_list(struct mirror *m, const struct upstream_index *ix,
 struct plan {
 	struct fetch_item *items;
 	char **names;		/* "file", or "tree/file" for a binary */
+	struct digests *digests;	/* for the master to check */
 	size_t n, cap;
 };
 
@@ -487,12 +502,13 @@ plan_free(struct plan *pl)
 
 	for (i = 0; i < pl->n; i++) {
 		free((char *)(uintptr_t)pl->items[i].url);
-		free((char *)(uintptr_t)pl->items[i].expect_md5);
-		free((char *)(uintptr_t)pl->items[i].expect_sha256);
+		free(pl->digests[i].md5);
+		free(pl->digests[i].sha256);
 		free(pl->names[i]);
 	}
 	free(pl->items);
 	free(pl->names);
+	free(pl->digests);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -508,6 +524,7 @@ plan_add(struct plan *pl, struct mirror *m, const struct pkg_type *t,
 	const int source = t->kind == PKG_SOURCE;
 	char file[512], name[PKG_TREE_MAX + 300], url[2048];
 	struct fetch_item *ni;
+	struct digests *nd;
 	char **nn;
 
 	if (upstream_file_ext(p, pkg_type_ext(t->kind), file, sizeof(file))
@@ -534,20 +551,25 @@ plan_add(struct plan *pl, struct mirror *m, const struct pkg_type *t,
 		if ((nn = reallocarray(pl->names, cap, sizeof(*nn))) == NULL)
 			return -1;
 		pl->names = nn;
+		if ((nd = reallocarray(pl->digests, cap, sizeof(*nd))) == NULL)
+			return -1;
+		pl->digests = nd;
 		pl->cap = cap;
 	}
 	snprintf(url, sizeof(url), "%s/%s/%s", m->upstream, t->tree, file);
 	/* Its own copies: the index it comes from goes before the pass. */
 	ni = &pl->items[pl->n];
+	nd = &pl->digests[pl->n];
 	memset(ni, 0, sizeof(*ni));
 	pl->names[pl->n] = strdup(name);
 	ni->url = strdup(url);
-	ni->expect_md5 = p->md5 ? strdup(p->md5) : NULL;
-	ni->expect_sha256 = p->sha256 ? strdup(p->sha256) : NULL;
+	/* Lowercase hex (upstream.c's): as the master's own. */
+	nd->md5 = p->md5 ? strdup(p->md5) : NULL;
+	nd->sha256 = p->sha256 ? strdup(p->sha256) : NULL;
 	pl->n++;	/* plan_free frees what there is */
 	if (pl->names[pl->n - 1] == NULL || ni->url == NULL ||
-	    (p->md5 != NULL && ni->expect_md5 == NULL) ||
-	    (p->sha256 != NULL && ni->expect_sha256 == NULL))
+	    (p->md5 != NULL && nd->md5 == NULL) ||
+	    (p->sha256 != NULL && nd->sha256 == NULL))
 		return -1;
 	ni->dirfd = dirfd;
 	ni->name = strrchr(pl->names[pl->n - 1], '/') ?
@@ -637,7 +659,7 @@ static int
 pass(struct mirror *m)
 {
 	char err[512];
-	struct plan pl = { NULL, NULL, 0, 0 };
+	struct plan pl = { NULL, NULL, NULL, 0, 0 };
 	struct upstream_index ix = { NULL, 0 };
 	struct pkg_type src;
 	struct fetch_opts o;
@@ -651,7 +673,10 @@ pass(struct mirror *m)
 	current = m->name;
 	have_index(m);
 	fetch_opts_init(&o);
-	/* The master's copy is the durable one; quarantine is re-verified. */
+	/*
+	 * The master's copy is the durable one, and it checks the digests
+	 * of every file it is handed, from this window or an older one.
+	 */
 	o.no_fsync = 1;
 	/* The index may take longer than the master's liveness deadline. */
 	o.tick = tick_pings;
@@ -713,6 +738,7 @@ pass(struct mirror *m)
 	    "(index: %lld ms)", m->name, ix.n, nsel, nb, (long long)(t1 - t0));
 	ho.items = pl.items;
 	ho.hnames = pl.names;
+	ho.hdigests = pl.digests;
 	progress(NULL, 0, 0, 0, pl.n);
 	r = pl.n ? fetch_run(&o, pl.items, pl.n, progress, NULL, &stop, err,
 	    sizeof(err)) : 0;
@@ -743,6 +769,7 @@ out:
 	ho.dirfd = -1;
 	ho.items = NULL;
 	ho.hnames = NULL;
+	ho.hdigests = NULL;
 	plan_free(&pl);
 	free(names);
 	free(sel);

@@ -1,22 +1,25 @@
 /*
  * libFuzzer target for what a role accepts over IPC: the message decoder
  * for every (receiver, sender, state, fd count), the CONFIG payload a
- * role parses (which includes conf_unpack), and the INSPECTED payload
- * the master takes from the inspect role (dcf_unpack), and the requests
- * auth takes from workers (authmsg_parse).  The first two bytes choose
- * the link; the rest is the datagram.
+ * role parses (which includes conf_unpack), the INSPECTED payload the
+ * master takes from the inspect role (dcf_unpack), the requests auth
+ * takes from workers (authmsg_parse), and the SYNC_FILES payload the
+ * master takes from the sync role (syncmsg_files_parse).  The first two
+ * bytes choose the link; the rest is the datagram.
  */
 #include "config.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "authmsg.h"
 #include "dcf.h"
 #include "ipc.h"
 #include "log.h"
 #include "role.h"
+#include "syncmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,6 +57,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    dcf_unpack(&m.payload, &d) == 0)
 			dcf_free(&d);
 		free(err);
+	}
+	if (m.type == IPC_SYNC_FILES) {
+		struct syncmsg_files sf;
+		char *repo = NULL;
+		uint32_t i;
+
+		if (buf_get_str(&m.payload, &repo, 79) == 0 &&
+		    syncmsg_files_parse(&m.payload, nfds, &sf) == 0) {
+			for (i = 0; i < sf.n; i++)
+				if ((strlen(sf.md5[i]) != 0 && strlen(sf.md5[i]) != 32) ||
+				    (strlen(sf.sha256[i]) != 0 && strlen(sf.sha256[i]) != 64))
+					abort();
+			syncmsg_files_free(&sf);
+		}
+		free(repo);
 	}
 	if (m.type == IPC_AUTH_REQ || m.type == IPC_AUTH_REP) {
 		struct authmsg am;
