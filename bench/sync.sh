@@ -17,6 +17,8 @@
 #   SRCDIR       the checkout (default: this script's parent directory)
 #   BUILDDIR     where airlockd and airlockctl are (default: SRCDIR)
 #   KEEP=1       keep the scratch directory (configs, logs, nginx's log)
+#   PERF=FILE    record the sync pass with perf (perf record -a -g) into
+#                FILE, for perf report; the figures then include its cost
 # shellcheck disable=SC2317 # cleanup runs from the EXIT trap
 set -u
 SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -209,8 +211,12 @@ ctl repo create benchmirror --kind cran --upstream "$UPURL" --ca-file "$UPCA" \
 # is verified; "snapshot": the master's once the pass's snapshot is
 # published (every file stored by then).  It prints the two times, or
 # "failed" with the line.
+# The system's python3 when there is one: a pyenv shim in front of it
+# is a shell script, run on the cores measured.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 follow() {
-	python3 - "$T/airlock.log" "$(wc -c <"$T/airlock.log")" <<'PY'
+	"$PY" - "$T/airlock.log" "$(wc -c <"$T/airlock.log")" <<'PY'
 import re, sys, time
 log, pos = sys.argv[1], int(sys.argv[2])
 done = "sync benchmirror: pass complete, published snapshot"
@@ -227,7 +233,7 @@ with open(log, "rb") as f:
             if time.time() - start > 600:
                 print("failed no snapshot after 600 s", flush=True)
                 sys.exit(0)
-            time.sleep(0.005)
+            time.sleep(0.01)
             continue
         part += chunk
         if not part.endswith(b"\n"):
@@ -248,12 +254,22 @@ PY
 a0=$(tree_cpu)
 follow >"$T/follow" &
 fpid=$!
+ppid=
+if [ -n "${PERF:-}" ]; then
+	perf record -q -a -g -o "$PERF" >/dev/null 2>&1 &
+	ppid=$!
+	sleep 0.5
+fi
 t2=$(now)
 ctl sync open --for 30m --reason "bench/sync.sh" >"$T/ctl.out" 2>&1 || {
 	cat "$T/ctl.out" >&2
 	die "sync open failed"
 }
 wait "$fpid"
+if [ -n "$ppid" ]; then
+	kill -INT "$ppid"
+	wait "$ppid"
+fi
 read -r tf t3 <"$T/follow" || die "the log follower printed nothing"
 if [ "$tf" = failed ]; then
 	ctl sync status >&2
