@@ -77,6 +77,8 @@ struct conn {
 	void *internal_arg;
 	/* Its files' digests to check (control_ingest's), during cmd_add. */
 	char *const *want_md5, *const *want_sha256;
+	uid_t adopt_uid;	/* whose files are adopted; only if adopt */
+	int adopt;
 	/* The copier's settings: a reload may free ctl.conf under it. */
 	char data_dir[PATH_MAX];
 	uint64_t max_size;
@@ -1273,6 +1275,7 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 		j->fd = -1;
 		j->src = -1;
 		j->ig.fd = -1;
+		j->ig.adopt_uid = c->adopt ? c->adopt_uid : (uid_t)-1;
 		base = fn ? strrchr(fn, '/') : NULL;
 		snprintf(j->ig.name, sizeof(j->ig.name), "%s",
 		    base ? base + 1 : fn ? fn : "");
@@ -1444,7 +1447,7 @@ import_next(void)
 		ctl.imp.next += (size_t)n;
 		if (control_ingest(ctl.imp.repo, c->actor, ctl.imp.fds +
 		    ctl.imp.next - n, ctl.imp.names + ctl.imp.next - n, NULL,
-		    NULL, n, import_batch_done, NULL) != 0) {
+		    NULL, n, (uid_t)-1, import_batch_done, NULL) != 0) {
 			reply_error(c, "bundle import: cannot ingest");
 			import_free();
 		}
@@ -1652,7 +1655,7 @@ done:
 int
 control_ingest(const char *repo, const char *actor, int *fds,
     char *const *names, char *const *md5s, char *const *sha256s, int n,
-    void (*done)(void *arg, json_t *answer), void *arg)
+    uid_t adopt_uid, void (*done)(void *arg, json_t *answer), void *arg)
 {
 	struct ipc_msg msg;
 	struct conn *c;
@@ -1680,6 +1683,8 @@ control_ingest(const char *repo, const char *actor, int *fds,
 	req = json_pack("{s:s, s:o}", "repo", repo, "files", files);
 	c->want_md5 = md5s;
 	c->want_sha256 = sha256s;
+	c->adopt = adopt_uid != (uid_t)-1;
+	c->adopt_uid = adopt_uid;
 	cmd_add(c, req, &msg);
 	c->want_md5 = c->want_sha256 = NULL;
 	json_decref(req);

@@ -60,12 +60,13 @@ void control_auth_gone(pid_t pid);
  * inspection and record as airlockctl add; takes the fds; done gets the
  * answer add would give (then it is freed).  md5s and sha256s, when not
  * NULL, give each file's digests as its source claims them (lowercase
- * hex; "": none): a copy that differs is refused.  -1 when it cannot
- * start.
+ * hex; "": none): a copy that differs is refused.  Files of adopt_uid
+ * may be adopted rather than copied (store.h); (uid_t)-1: none.  -1 when
+ * it cannot start.
  */
 int control_ingest(const char *repo, const char *actor, int *fds,
     char *const *names, char *const *md5s, char *const *sha256s, int n,
-    void (*done)(void *arg, json_t *answer), void *arg);
+    uid_t adopt_uid, void (*done)(void *arg, json_t *answer), void *arg);
 /* Whether jobs wait for the inspect role (the master keeps it alive). */
 int control_busy(void);
 void control_close(void);

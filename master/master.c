@@ -966,8 +966,18 @@ sync_send(int type, const struct buf *payload)
 	    0);
 }
 
+/*
+ * Whose files the store may adopt (store.h): the sync role's user, unless
+ * every role runs as the master's own (then nothing is adopted).
+ */
+static uid_t
+sync_uid(void)
+{
+	return m.unprivileged ? (uid_t)-1 : m.uid;
+}
+
 static const struct window_ops wops = { sync_start, sync_kill, sync_send,
-    ops_published };
+    ops_published, sync_uid };
 
 static void
 set_slots(void)

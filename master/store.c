@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -169,6 +170,38 @@ out:
 	return ret;
 }
 
+/*
+ * Makes fd (of st) the store's copy without copying it, when it is a file
+ * of uid that can be made root's for good (store.h): 0, with the file
+ * root's, 0644, and no writer; -1 when it must be copied instead.
+ */
+static int
+adopt(const char *data_dir, int fd, const struct stat *st, uid_t uid)
+{
+	char dir[PATH_MAX];
+	struct stat ds;
+
+	snprintf(dir, sizeof(dir), "%s/store/blobs", data_dir);
+	if (uid == (uid_t)-1 || uid == 0 || st->st_uid != uid ||
+	    st->st_nlink != 1 || stat(dir, &ds) != 0 ||
+	    ds.st_dev != st->st_dev)
+		return -1;
+	/*
+	 * First root's and read-only for others, so that its user can open
+	 * no new writer (nor link it: fs.protected_hardlinks); an ACL goes,
+	 * lest it grant what the mode does not.  Then the read lease, which
+	 * the kernel refuses while any descriptor has it open for writing:
+	 * granted, no earlier writer is left either.
+	 */
+	if (fchown(fd, 0, 0) != 0 || fchmod(fd, 0644) != 0 ||
+	    (fremovexattr(fd, "system.posix_acl_access") != 0 &&
+	    errno != ENODATA && errno != ENOTSUP) ||
+	    fcntl(fd, F_SETLEASE, F_RDLCK) != 0)
+		return -1;
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	return 0;
+}
+
 int
 store_receive(const char *data_dir, int fd, uint64_t max, struct ingest *ig)
 {
@@ -188,29 +221,46 @@ store_receive(const char *data_dir, int fd, uint64_t max, struct ingest *ig)
 		    (unsigned long long)max);
 		return -1;
 	}
-	/*
-	 * An unnamed file in DATA_DIR/ingest: it gets its only name when
-	 * store_place links it as a blob, and a crash before that leaves
-	 * nothing to clean up.
-	 */
-	snprintf(dir, sizeof(dir), "%s/ingest", data_dir);
-	snprintf(ig->tmp, sizeof(ig->tmp), "%.4000s/(unnamed)", dir);
-	if ((out = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
-		snprintf(ig->error, sizeof(ig->error), "cannot create a file "
-		    "in %.300s: %s", dir, strerror(errno));
-		ig->tmp[0] = '\0';
-		return -1;
-	}
-	ig->fd = out;
-	if ((got = copy_all(fd, out, max)) == -1) {
-		snprintf(ig->error, sizeof(ig->error), "copy to %.300s: %s",
-		    dir, strerror(errno));
-		goto fail;
-	}
-	if ((uint64_t)got > max) {
-		snprintf(ig->error, sizeof(ig->error), "grew over "
-		    "store.max_package_size while read");
-		goto fail;
+	if (adopt(data_dir, fd, &st, ig->adopt_uid) == 0) {
+		/* Its own description: the caller closes fd. */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		if ((out = open(self, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    fstat(out, &st) != 0) {
+			snprintf(ig->error, sizeof(ig->error), "reopen: %s",
+			    strerror(errno));
+			if (out != -1)
+				close(out);
+			return -1;
+		}
+		snprintf(ig->tmp, sizeof(ig->tmp), "(the file handed over)");
+		ig->fd = out;
+		got = st.st_size;
+	} else {
+		/*
+		 * An unnamed file in DATA_DIR/ingest: it gets its only name
+		 * when store_place links it as a blob, and a crash before
+		 * that leaves nothing to clean up.
+		 */
+		snprintf(dir, sizeof(dir), "%s/ingest", data_dir);
+		snprintf(ig->tmp, sizeof(ig->tmp), "%.4000s/(unnamed)", dir);
+		if ((out = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600))
+		    == -1) {
+			snprintf(ig->error, sizeof(ig->error), "cannot create "
+			    "a file in %.300s: %s", dir, strerror(errno));
+			ig->tmp[0] = '\0';
+			return -1;
+		}
+		ig->fd = out;
+		if ((got = copy_all(fd, out, max)) == -1) {
+			snprintf(ig->error, sizeof(ig->error), "copy to %.300s: "
+			    "%s", dir, strerror(errno));
+			goto fail;
+		}
+		if ((uint64_t)got > max) {
+			snprintf(ig->error, sizeof(ig->error), "grew over "
+			    "store.max_package_size while read");
+			goto fail;
+		}
 	}
 	/*
 	 * Hashed from the copy, not from fd, whose sender may still write

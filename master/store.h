@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dcf.h"
 #include "pkg.h"
@@ -29,6 +30,11 @@ struct ingest {
 	/* What its source says the digests are ("": nothing), checked. */
 	char want_md5[33];
 	char want_sha256[65];
+	/*
+	 * The user whose files may become the copy themselves, without a
+	 * copy (the sync role's), or (uid_t)-1: always copied.
+	 */
+	uid_t adopt_uid;
 	/* The outcome. */
 	int ok;
 	char error[512];
@@ -45,7 +51,15 @@ int store_init(const char *data_dir);
  * refusing more than max bytes.  Returns another, read-only fd of the
  * copy for the inspector, or -1 with ig->error set (nothing is left
  * behind).  A copy whose digests are not ig->want_md5 or ig->want_sha256
- * (when set) is refused.  The copy is not durable yet:
+ * (when set) is refused.
+ *
+ * A file of ig->adopt_uid is not copied but adopted when it can be: a
+ * regular file with one link, on the store's file system, that nobody
+ * has open for writing once it is made root's and read-only for others
+ * (a read lease proves that: the kernel grants none while a writer is
+ * open).  Then nothing but root can ever write to it again, so it is
+ * the copy: hashed, inspected and linked as a blob like one.  Anything
+ * else is copied.  The copy is not durable yet:
  * store_receive_sync on that fd makes it so, and must come before
  * store_place.  A batch copies all its files first and then syncs them,
  * so that their writeback and journal commits overlap instead of one

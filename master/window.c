@@ -303,7 +303,7 @@ window_sync_msg(struct ipc_msg *msg)
 	case IPC_SYNC_FILES:
 		if (syncmsg_files_parse(&msg->payload, msg->nfds, &sf) != 0 ||
 		    control_ingest(repo, "sync (window)", msg->fds, sf.name,
-		    sf.md5, sf.sha256, (int)sf.n, files_taken,
+		    sf.md5, sf.sha256, (int)sf.n, W.ops->sync_uid(), files_taken,
 		    (void *)(intptr_t)W.pid) != 0)
 			goto out;
 		r = 0;

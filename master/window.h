@@ -25,6 +25,7 @@ struct window_ops {
 	/* Sends to the sync role, waiting for room; -1 when it is gone. */
 	int (*send)(int type, const struct buf *payload);
 	void (*published)(const char *repo);	/* tells the workers */
+	uid_t (*sync_uid)(void);	/* the user the sync role runs as */
 };
 
 void window_init(sqlite3 *db, const struct airlock_conf *conf,

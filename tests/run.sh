@@ -63,7 +63,7 @@ fuzz_smoke() {
 for t in test_buf test_ipc test_http test_conf test_sandbox test_pkg test_dcf \
     test_rds test_tarball test_authdb test_authparse test_captcha test_audit test_tlskey \
     test_upstream test_fetch test_bundle test_resolve test_secret test_syncopt \
-    test_synclist; do
+    test_synclist test_store; do
 	run_tap "$t" "$BUILDDIR/tests/unit/$t"
 done
 

@@ -1,0 +1,266 @@
+/*
+ * store_receive, store_place: the copy of a file handed to the master,
+ * and the adoption of a file of the sync role's user instead of a copy
+ * (only when nothing but root can write to it any more).  Needs root (it
+ * hands files to another user); skips otherwise.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "test.h"
+#include "util.h"
+
+static char dd[256];	/* DATA_DIR, under /tmp */
+static uid_t other = 65534;	/* nobody: stands for the sync role's user */
+
+#define BYTES "the bytes of a package, as the sync role downloaded them\n"
+/* printf '%s' "$BYTES" | md5sum, sha256sum */
+static char want_md5[33], want_sha[65];
+
+/* A file in DATA_DIR/quarantine of owner, with BYTES; its path in p. */
+static void
+handed(const char *name, uid_t owner, char *p, size_t psz)
+{
+	int fd;
+
+	snprintf(p, psz, "%s/quarantine/%s", dd, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd != -1);
+	CHECK(write(fd, BYTES, strlen(BYTES)) == (ssize_t)strlen(BYTES));
+	CHECK(fchown(fd, owner, owner) == 0);
+	close(fd);
+}
+
+static void
+ig_init(struct ingest *ig, const char *name, uid_t adopt)
+{
+	memset(ig, 0, sizeof(*ig));
+	ig->fd = -1;
+	snprintf(ig->name, sizeof(ig->name), "%s", name);
+	ig->adopt_uid = adopt;
+}
+
+/* The blob's path of ig. */
+static void
+blob(const struct ingest *ig, char *p, size_t psz)
+{
+	char rel[128];
+
+	store_blob_path(ig->sha256, rel, sizeof(rel));
+	snprintf(p, psz, "%s/store/%s", dd, rel);
+}
+
+static void
+digests_of_bytes(void)
+{
+	struct ingest ig;
+	char p[PATH_MAX];
+	int fd, ro;
+
+	/* The digests as the store computes them, from a plain copy. */
+	handed("ref", 0, p, sizeof(p));
+	fd = open(p, O_RDONLY);
+	ig_init(&ig, "ref", (uid_t)-1);
+	ro = store_receive(dd, fd, 1 << 20, &ig);
+	CHECK(ro != -1);
+	snprintf(want_md5, sizeof(want_md5), "%s", ig.md5);
+	snprintf(want_sha, sizeof(want_sha), "%s", ig.sha256);
+	CHECK(strlen(want_md5) == 32 && strlen(want_sha) == 64);
+	CHECK(ig.size == strlen(BYTES));
+	store_discard(&ig);
+	close(ro);
+	close(fd);
+	unlink(p);
+}
+
+/* A file of the sync role's user with no writer left: adopted. */
+static void
+adopts_a_file_nobody_can_write(void)
+{
+	struct ingest ig;
+	struct stat a, b, q;
+	char p[PATH_MAX], bp[PATH_MAX];
+	int fd, ro;
+
+	handed("a_1.0.tar.gz", other, p, sizeof(p));
+	CHECK(stat(p, &q) == 0);
+	fd = open(p, O_RDONLY);
+	ig_init(&ig, "a_1.0.tar.gz", other);
+	snprintf(ig.want_md5, sizeof(ig.want_md5), "%s", want_md5);
+	ro = store_receive(dd, fd, 1 << 20, &ig);
+	close(fd);
+	CHECK(ro != -1);
+	CHECK(fstat(ro, &a) == 0);
+	CHECK(a.st_ino == q.st_ino);		/* no copy */
+	CHECK(a.st_uid == 0 && (a.st_mode & 07777) == 0644);
+	CHECK(strcmp(ig.sha256, want_sha) == 0);
+	/* Its user can no longer open it for writing. */
+	CHECK(stat(p, &q) == 0 && q.st_uid == 0 && !(q.st_mode & 022));
+	CHECK(store_receive_sync(ro, &ig) == 0);
+	CHECK(store_place(dd, &ig) == 0);
+	blob(&ig, bp, sizeof(bp));
+	CHECK(stat(bp, &b) == 0 && b.st_ino == q.st_ino);
+	close(ro);
+	unlink(p);
+	CHECK(stat(bp, &b) == 0 && b.st_nlink == 1 &&
+	    b.st_size == (off_t)strlen(BYTES));
+	unlink(bp);
+}
+
+/* A writer still open: copied, and the copy is what was hashed. */
+static void
+copies_a_file_someone_writes(void)
+{
+	struct ingest ig;
+	struct stat a, q;
+	char p[PATH_MAX];
+	int fd, w, ro;
+
+	handed("b_1.0.tar.gz", other, p, sizeof(p));
+	CHECK(stat(p, &q) == 0);
+	w = open(p, O_WRONLY | O_APPEND);	/* as a sync role that kept one */
+	fd = open(p, O_RDONLY);
+	ig_init(&ig, "b_1.0.tar.gz", other);
+	ro = store_receive(dd, fd, 1 << 20, &ig);
+	CHECK(ro != -1);
+	CHECK(fstat(ro, &a) == 0 && a.st_ino != q.st_ino);
+	CHECK(strcmp(ig.sha256, want_sha) == 0);
+	/* What the writer does now changes the quarantine, not the copy. */
+	CHECK(write(w, "more", 4) == 4);
+	CHECK(fstat(ro, &a) == 0 && a.st_size == (off_t)strlen(BYTES));
+	store_discard(&ig);
+	close(ro);
+	close(fd);
+	close(w);
+	unlink(p);
+}
+
+/* Two links, another owner, or no adopter: copied. */
+static void
+copies_otherwise(void)
+{
+	struct ingest ig;
+	struct stat a, q;
+	char p[PATH_MAX], l[PATH_MAX];
+	int fd, ro;
+
+	handed("c_1.0.tar.gz", other, p, sizeof(p));
+	snprintf(l, sizeof(l), "%s/quarantine/c-link", dd);
+	CHECK(link(p, l) == 0);
+	CHECK(stat(p, &q) == 0);
+	fd = open(p, O_RDONLY);
+	ig_init(&ig, "c_1.0.tar.gz", other);
+	ro = store_receive(dd, fd, 1 << 20, &ig);
+	CHECK(ro != -1 && fstat(ro, &a) == 0 && a.st_ino != q.st_ino);
+	store_discard(&ig);
+	close(ro);
+	close(fd);
+	unlink(l);
+	unlink(p);
+
+	handed("d_1.0.tar.gz", 0, p, sizeof(p));	/* root's: an admin's */
+	CHECK(stat(p, &q) == 0);
+	fd = open(p, O_RDONLY);
+	ig_init(&ig, "d_1.0.tar.gz", other);
+	ro = store_receive(dd, fd, 1 << 20, &ig);
+	CHECK(ro != -1 && fstat(ro, &a) == 0 && a.st_ino != q.st_ino);
+	store_discard(&ig);
+	close(ro);
+	close(fd);
+
+	fd = open(p, O_RDONLY);
+	CHECK(fchown(fd, other, other) == 0);
+	ig_init(&ig, "d_1.0.tar.gz", (uid_t)-1);	/* airlockctl add */
+	ro = store_receive(dd, fd, 1 << 20, &ig);
+	CHECK(ro != -1 && fstat(ro, &a) == 0 && a.st_ino != q.st_ino);
+	CHECK(stat(p, &q) == 0 && q.st_uid == other);	/* left alone */
+	store_discard(&ig);
+	close(ro);
+	close(fd);
+	unlink(p);
+}
+
+/* Digests other than the index's: refused, nothing placed. */
+static void
+refuses_other_digests(void)
+{
+	struct ingest ig;
+	char p[PATH_MAX];
+	int fd;
+
+	handed("e_1.0.tar.gz", other, p, sizeof(p));
+	fd = open(p, O_RDONLY);
+	ig_init(&ig, "e_1.0.tar.gz", other);
+	snprintf(ig.want_md5, sizeof(ig.want_md5), "%s",
+	    "0123456789abcdef0123456789abcdef");
+	CHECK(store_receive(dd, fd, 1 << 20, &ig) == -1);
+	CHECK(strstr(ig.error, "MD5 mismatch") != NULL);
+	CHECK(strstr(ig.error, want_md5) != NULL);
+	CHECK(ig.fd == -1);
+	close(fd);
+
+	fd = open(p, O_RDONLY);
+	ig_init(&ig, "e_1.0.tar.gz", (uid_t)-1);
+	snprintf(ig.want_sha256, sizeof(ig.want_sha256), "%064d", 0);
+	CHECK(store_receive(dd, fd, 1 << 20, &ig) == -1);
+	CHECK(strstr(ig.error, "SHA-256 mismatch") != NULL);
+	close(fd);
+	unlink(p);
+}
+
+/* Over the size limit: refused before anything is made. */
+static void
+refuses_too_big(void)
+{
+	struct ingest ig;
+	char p[PATH_MAX];
+	int fd;
+
+	handed("f_1.0.tar.gz", other, p, sizeof(p));
+	fd = open(p, O_RDONLY);
+	ig_init(&ig, "f_1.0.tar.gz", other);
+	CHECK(store_receive(dd, fd, 10, &ig) == -1);
+	CHECK(strstr(ig.error, "max_package_size") != NULL);
+	close(fd);
+	unlink(p);
+}
+
+int
+main(void)
+{
+	char path[PATH_MAX + 32], cmd[PATH_MAX + 16];
+	struct passwd *pw;
+
+	if (geteuid() != 0) {
+		printf("ok - test_store # SKIP not root\n");
+		return 0;
+	}
+	if ((pw = getpwnam("nobody")) != NULL)
+		other = pw->pw_uid;
+	snprintf(dd, sizeof(dd), "/tmp/airlock-test-store.XXXXXX");
+	if (mkdtemp(dd) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/quarantine", dd);
+	if (mkdir(path, 0700) != 0 || store_init(dd) != 0)
+		return 1;
+	RUN(digests_of_bytes);
+	RUN(adopts_a_file_nobody_can_write);
+	RUN(copies_a_file_someone_writes);
+	RUN(copies_otherwise);
+	RUN(refuses_other_digests);
+	RUN(refuses_too_big);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dd);
+	if (system(cmd) != 0)
+		return 1;
+	TEST_EXIT();
+}
