@@ -13,6 +13,8 @@
 #   SIZE         random bytes in each, with an optional k or m suffix
 #                (default 200k)
 #   PARALLEL     curl's --parallel-max (default 8, as sync's transfers)
+#   RATE         nginx's limit_rate per connection (e.g. 2m), to stand for
+#                a real link rather than loopback (default: none)
 #   WORKERS      airlockd's worker processes (default 2)
 #   SRCDIR       the checkout (default: this script's parent directory)
 #   BUILDDIR     where airlockd and airlockctl are (default: SRCDIR)
@@ -29,6 +31,8 @@ N=${N:-200}
 SIZE=${SIZE:-200k}
 PARALLEL=${PARALLEL:-8}
 WORKERS=${WORKERS:-2}
+RATE=${RATE:-}
+UP_RATE=$RATE
 
 die() {
 	echo "bench/sync.sh: $*" >&2
@@ -287,7 +291,8 @@ listed=$(curl -s "http://127.0.0.1:$APORT/benchmirror/latest/src/contrib/PACKAGE
 echo "# $(nginx -v 2>&1 | sed 's/^nginx version: //') over HTTPS (TLS, test CA) vs" \
     "$("$AIRLOCKD" -v 2>&1 | head -n 1); $(nproc) core(s), $(uname -sr)"
 echo "# $N packages of $bytes random bytes, $total bytes in all;" \
-    "curl --parallel-max $PARALLEL; airlockd with $WORKERS worker(s)"
+    "curl --parallel-max $PARALLEL; airlockd with $WORKERS worker(s);" \
+    "nginx limit_rate ${RATE:-none} per connection"
 echo "# load average before: $load, after: $(cut -d' ' -f1-3 /proc/loadavg)" \
     "(anything else running skews the figures)"
 sed -n 's/^benchmirror: /# sync status: /p' "$T/status"
