@@ -131,3 +131,24 @@ privsep_drop(uid_t uid, gid_t gid, const char *chroot_dir)
 	}
 	return 0;
 }
+
+void
+names_split(const char *text, void (*add)(void *arg, const char *name,
+    size_t len), void *arg)
+{
+	const char *p = text, *e;
+
+	while (*p != '\0') {
+		if (*p == '#') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (strchr(", \t\r\n", *p) != NULL) {
+			p++;
+			continue;
+		}
+		e = p + strcspn(p, ", \t\r\n#");
+		add(arg, p, (size_t)(e - p));
+		p = e;
+	}
+}

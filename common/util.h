@@ -32,4 +32,12 @@ int mkdir_p(const char *path, mode_t mode);
  */
 int privsep_drop(uid_t uid, gid_t gid, const char *chroot_dir);
 
+/*
+ * Calls add for each name in text: names are split at commas and blanks
+ * (newlines too), and '#' starts a comment to the end of its line.  The
+ * one syntax of package lists and of --binaries, wherever they are read.
+ */
+void names_split(const char *text, void (*add)(void *arg, const char *name,
+    size_t len), void *arg);
+
 #endif

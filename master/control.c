@@ -1968,6 +1968,12 @@ conf_answer(void *arg, json_t *answer)
 	*out = json_incref(answer);
 }
 
+static void
+add_name(void *arg, const char *name, size_t len)
+{
+	json_array_append_new(arg, json_stringn(name, len));
+}
+
 /*
  * One sync.mirrors entry as a repo.create or repo.edit request (every
  * setting it has; on edit the others are cleared, so the entry is all
@@ -2012,13 +2018,8 @@ conf_mirror_req(const char *spec, char *name, size_t namelen, char *err,
 			    json_boolean(strcmp(eq, "true") == 0));
 		else if (k == 10) {
 			json_t *list = json_array();
-			const char *q = eq;
-			size_t len;
 
-			for (; *q != '\0'; q += len + (q[len] == ',')) {
-				len = strcspn(q, ",");
-				json_array_append_new(list, json_stringn(q, len));
-			}
+			names_split(eq, add_name, list);
 			json_object_set_new(req, "binaries", list);
 		}
 		else {
@@ -2027,22 +2028,8 @@ conf_mirror_req(const char *spec, char *name, size_t namelen, char *err,
 				goto bad;
 			if (k == 4) {
 				json_t *list = json_array();
-				const char *q = text, *qe;
 
-				while (*q != '\0') {
-					if (*q == '#') {
-						q += strcspn(q, "\n");
-						continue;
-					}
-					if (strchr(", \t\r\n", *q) != NULL) {
-						q++;
-						continue;
-					}
-					qe = q + strcspn(q, ", \t\r\n#");
-					json_array_append_new(list,
-					    json_stringn(q, (size_t)(qe - q)));
-					q = qe;
-				}
+				names_split(text, add_name, list);
 				json_object_set_new(req, "packages", list);
 			} else if ((k == 6 || k == 7) && one_line(text) ==
 			    NULL) {

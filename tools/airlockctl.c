@@ -491,25 +491,17 @@ print_sync(json_t *r)
 	printf("\n");
 }
 
-/* Appends the names in text (split at commas and blanks, # comments). */
+static void
+add_name(void *arg, const char *name, size_t len)
+{
+	json_array_append_new(arg, json_stringn(name, len));
+}
+
+/* Appends the names in text (names_split's syntax). */
 static void
 list_names(json_t *list, const char *text)
 {
-	const char *p = text, *e;
-
-	while (*p != '\0') {
-		if (*p == '#') {
-			p += strcspn(p, "\n");
-			continue;
-		}
-		if (strchr(", \t\r\n", *p) != NULL) {
-			p++;
-			continue;
-		}
-		e = p + strcspn(p, ", \t\r\n#");
-		json_array_append_new(list, json_stringn(p, (size_t)(e - p)));
-		p = e;
-	}
+	names_split(text, add_name, list);
 }
 
 /*

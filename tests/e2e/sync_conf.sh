@@ -83,12 +83,12 @@ check "a restart with the entry unchanged: no new record" test \
     "$(audits ',edit_repository,.*cfg')" = 0
 
 # 5. A changed entry is applied at SIGHUP: the others are cleared.
-mirrors_conf "cfg $UPURL ca=$UPCA concurrency=3 credentials=$T/creds"
+mirrors_conf "cfg $UPURL ca=$UPCA concurrency=3 credentials=$T/creds binaries=win.binary:4.2,mac.binary.big-sur-arm64:4.3"
 kill -HUP "$APID"
 wait_log "sync.mirrors: cfg set" 20
-check "after SIGHUP: concurrency 3, no package list" test \
-    "$(repo_json '(s.get("concurrency"), r.get("package_list"), s.get("credentials"))')" = \
-    "(3, None, 'set')"
+check "after SIGHUP: concurrency 3, no package list, the two binary trees" test \
+    "$(repo_json '(s.get("concurrency"), r.get("package_list"), s.get("credentials"), s.get("binaries"))')" = \
+    "(3, None, 'set', ['win.binary:4.2', 'mac.binary.big-sur-arm64:4.3'])"
 check "audit: the edit, as airlock.conf's" test \
     "$(audits ',edit_repository,.*airlock.conf (sync.mirrors) edited repository cfg')" = 1
 
