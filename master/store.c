@@ -243,8 +243,16 @@ store_receive(const char *data_dir, int fd, uint64_t max, struct ingest *ig)
 		 */
 		snprintf(dir, sizeof(dir), "%s/ingest", data_dir);
 		snprintf(ig->tmp, sizeof(ig->tmp), "%.4000s/(unnamed)", dir);
-		if ((out = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600))
-		    == -1) {
+		out = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (out == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
+		    errno == EINVAL)) {
+			/* No O_TMPFILE here: a name, renamed by store_place. */
+			snprintf(ig->tmp, sizeof(ig->tmp), "%.4000s/in.XXXXXX",
+			    dir);
+			if ((out = mkostemp(ig->tmp, O_CLOEXEC)) != -1)
+				ig->named = 1;
+		}
+		if (out == -1) {
 			snprintf(ig->error, sizeof(ig->error), "cannot create "
 			    "a file in %.300s: %s", dir, strerror(errno));
 			ig->tmp[0] = '\0';
@@ -329,7 +337,10 @@ store_discard(struct ingest *ig)
 {
 	if (ig->fd >= 0)
 		close(ig->fd);
+	if (ig->named)
+		unlink(ig->tmp);
 	ig->fd = -1;
+	ig->named = 0;
 	ig->tmp[0] = '\0';
 }
 
@@ -374,12 +385,14 @@ store_place(const char *data_dir, struct ingest *ig)
 	/* Usually the fan-out directory exists: one call, not a walk. */
 	if (ig->fd < 0 || (mkdir(dir, 0755) != 0 && errno != EEXIST &&
 	    mkdir_p(dir, 0755) != 0) || fchmod(ig->fd, 0644) != 0 ||
-	    link_copy(ig->fd, path) != 0) {
+	    (ig->named ? rename(ig->tmp, path) : link_copy(ig->fd, path))
+	    != 0) {
 		snprintf(ig->error, sizeof(ig->error), "cannot store %.300s: %s",
 		    path, ig->fd < 0 ? "the copy is gone" : strerror(errno));
 		store_discard(ig);
 		return -1;
 	}
+	ig->named = 0;		/* renamed: nothing to remove */
 	store_discard(ig);
 	return 0;
 }

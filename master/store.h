@@ -24,6 +24,7 @@ struct ingest {
 	char tree[PKG_TREE_MAX];	/* where in the repository (pkg.h) */
 	char tmp[PATH_MAX];	/* its copy, for messages; "" when none */
 	int fd;			/* the copy (unnamed, read-write), or -1 */
+	int named;		/* no O_TMPFILE here: the copy is at tmp */
 	char sha256[65];
 	char md5[33];
 	uint64_t size;
