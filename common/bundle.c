@@ -117,18 +117,42 @@ source_valid(const char *s)
 
 /*
  * Whether a file entry is consistent: the name is what R's repositories
- * call the package's source tarball, which also keeps it free of '/',
- * ".." and anything a shell or log would misread.
+ * call the package's source tarball, or (binaries, format 2) a binary
+ * tree and the file name of the package's binary in it, which also keeps
+ * it free of "..", of '/' but the tree's, and of anything a shell or log
+ * would misread.
  */
 static const char *
-file_invalid(const char *name, const char *package, const char *version)
+file_invalid(const char *name, const char *package, const char *version,
+    int binaries)
 {
+	const char *base = strrchr(name, '/');
+	char tree[PKG_TREE_MAX];
+	struct pkg_type t;
+
 	if (!pkg_name_valid(package))
 		return "not a valid package name";
 	if (!pkg_version_valid(version))
 		return "not a valid package version";
-	if (!pkg_file_matches(name, package, version))
+	if (strlen(name) >= sizeof(((struct bundle_file *)0)->name))
+		return "name too long";
+	if (base == NULL) {
+		if (!pkg_file_matches(name, package, version))
+			return "name is not <package>_<version>.tar.gz";
+		return NULL;
+	}
+	if (!binaries)		/* format 1 has sources only */
 		return "name is not <package>_<version>.tar.gz";
+	if ((size_t)(base - name) >= sizeof(tree))
+		return "not a binary tree of a repository";
+	memcpy(tree, name, (size_t)(base - name));
+	tree[base - name] = '\0';
+	if (pkg_type_from_tree(tree, &t) != 0 || t.kind == PKG_SOURCE ||
+	    strcmp(t.tree, tree) != 0)
+		return "not a binary tree of a repository";
+	if (!pkg_type_file_matches(&t, base + 1, package, version))
+		return "name is not TREE/<package>_<version> with the tree's "
+		    "extension";
 	return NULL;
 }
 
@@ -473,7 +497,7 @@ bundle_write_file(struct bundle_writer *w, const char *name, int fd,
 	char vis[80];
 	size_t ncap;
 
-	if ((why = file_invalid(name, package, version)) != NULL) {
+	if ((why = file_invalid(name, package, version, 1)) != NULL) {
 		errf(err, errlen, "%s: %s", str_vis(vis, sizeof(vis), name),
 		    why);
 		return -1;
@@ -553,12 +577,16 @@ index_json(const struct bundle_writer *w, const char *repo,
 	json_t *o, *files, *e;
 	char *s = NULL;
 	size_t i;
-	int bad;
+	int bad, binaries = 0;
 
+	/* Format 1 when it can be: an older importer takes it. */
+	for (i = 0; i < w->n; i++)
+		binaries |= strchr(w->v[i].f.name, '/') != NULL;
 	if ((o = json_object()) == NULL)
 		return NULL;
 	bad = (files = json_array()) == NULL ||
-	    json_object_set_new(o, "format", json_integer(BUNDLE_FORMAT)) ||
+	    json_object_set_new(o, "format", json_integer(binaries ?
+	    BUNDLE_FORMAT : 1)) ||
 	    json_object_set_new(o, "repo", json_string(repo)) ||
 	    json_object_set_new(o, "created", json_integer(created)) ||
 	    json_object_set_new(o, "source", json_string(source)) ||
@@ -771,6 +799,7 @@ struct bundle_reader {
 	const struct bundle_file *cur;	/* on_file's, NULL outside it */
 	long long got;		/* bytes of cur hashed */
 	int damaged;		/* bundle_read_data failed */
+	int format;		/* INDEX.json's: 2 may hold binaries */
 	EVP_MD_CTX *sha, *md5;
 	char cberr[256];	/* what a callback said */
 	char *err;
@@ -1055,7 +1084,8 @@ parse_file(struct bundle_reader *r, json_t *o, size_t i, long long max_file,
 		    "missing, not a string, or too long", i);
 		return -1;
 	}
-	if ((why = file_invalid(f->name, f->package, f->version)) != NULL) {
+	if ((why = file_invalid(f->name, f->package, f->version,
+	    r->format >= 2)) != NULL) {
 		/* Not echoed: the name is not known to be printable. */
 		fail(r, "INDEX.json: files[%zu]: %s", i, why);
 		return -1;
@@ -1104,10 +1134,11 @@ parse_index(struct bundle_reader *r, const char *index, size_t len,
 		    "created, source, since, files");
 		goto out;
 	}
-	if (get_int(j, "format", BUNDLE_FORMAT, BUNDLE_FORMAT, &format) != 0) {
-		fail(r, "INDEX.json: format: not %d", BUNDLE_FORMAT);
+	if (get_int(j, "format", 1, BUNDLE_FORMAT, &format) != 0) {
+		fail(r, "INDEX.json: format: not 1 to %d", BUNDLE_FORMAT);
 		goto out;
 	}
+	r->format = (int)format;
 	if (get_str(j, "repo", r->ix.repo, sizeof(r->ix.repo)) != 0 ||
 	    !pkg_repo_name_valid(r->ix.repo)) {
 		fail(r, "INDEX.json: repo: not a repository name");

@@ -4,7 +4,9 @@
  * file holding packages and a signed index; "airlockctl bundle import" on
  * the air-gapped one checks it against trusted public keys and ingests.
  *
- * The format, version 1.  An uncompressed POSIX tar (ustar headers, pax
+ * The format, versions 1 and 2 (2 only adds binaries, below; a writer
+ * says 1 when it has none, so that an older importer takes it).  An
+ * uncompressed POSIX tar (ustar headers, pax
  * extended headers only where ustar cannot say it: names past 100 bytes,
  * sizes of 8 GiB and more).  Packages are gzip'd already.  Members, in
  * this order and nothing else:
@@ -14,7 +16,7 @@
  *	 "since":42,"files":[{"name":"pkg_1.0.tar.gz","size":1234,
  *	 "sha256":"<64 hex>","md5":"<32 hex>","package":"pkg",
  *	 "version":"1.0"},...]}
- *     format	1
+ *     format	1, or 2 when a file is a binary
  *     repo	the repository exported: [A-Za-z0-9._-], 1 to 64 bytes,
  *		not starting with '.', '_' or '-', not "latest"
  *     created	Unix seconds when the bundle was written
@@ -23,7 +25,11 @@
  *     since	the snapshot id the export is relative to (a positive
  *		integer), or null for a full export
  *     files	0 to 100000 entries, each with exactly these keys:
- *		name	"<package>_<version>.tar.gz", unique in the bundle
+ *		name	"<package>_<version>.tar.gz", unique in the bundle;
+ *			in format 2 also a binary as "TREE/FILE": TREE a
+ *			binary tree of a repository (common/pkg.h,
+ *			"bin/windows/contrib/4.4"), FILE the package's file
+ *			with that tree's extension (.zip, .tgz)
  *		size	bytes, 0 or more
  *		sha256, md5	lowercase hex of the file's digests
  *		package, version  valid as R's tools say (common/pkg.h)
@@ -63,7 +69,7 @@
 
 #include <openssl/evp.h>
 
-#define BUNDLE_FORMAT		1
+#define BUNDLE_FORMAT		2	/* the newest; 1 when no binaries */
 #define BUNDLE_INDEX_MAX	((size_t)64 << 20)	/* bytes of INDEX.json */
 #define BUNDLE_FILES_MAX	100000			/* entries in it */
 #define BUNDLE_KEY_ID_LEN	16
@@ -107,7 +113,8 @@ struct bundle_writer;
 struct bundle_writer *bundle_write_open(int out_fd, char *err,
     size_t errlen);
 /*
- * Adds one file: name is "<package>_<version>.tar.gz" for the two given,
+ * Adds one file: name is "<package>_<version>.tar.gz" for the two given
+ * (or "TREE/<package>_<version>.EXT" for a binary, as in the format),
  * fd is read with pread(2) from offset 0 to its end (its offset is left
  * alone), so it must be a regular file; it is neither dup'd nor closed,
  * and must stay open and unchanged until bundle_write_close returns.  On

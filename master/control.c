@@ -1585,13 +1585,18 @@ cmd_bundle_export(struct conn *c, json_t *req, struct ipc_msg *msg)
 		reply_error(c, "bundle export: %s", err);
 		goto done;
 	}
-	/* The newest snapshot's files, less what --since already had. */
-	st = db_prepare(ctl.db, "SELECT v.file, v.sha256, v.package, "
+	/*
+	 * The newest snapshot's files, less what --since already had; a
+	 * binary named "tree/file", as the bundle format (and the store)
+	 * names it.
+	 */
+	st = db_prepare(ctl.db, "SELECT CASE v.tree WHEN 'src/contrib' THEN "
+	    "v.file ELSE v.tree || '/' || v.file END, v.sha256, v.package, "
 	    "v.version FROM snapshot_versions sv JOIN versions v ON v.id = "
-	    "sv.version_id WHERE sv.snapshot_id = ?1 AND v.tree = 'src/contrib' "
+	    "sv.version_id WHERE sv.snapshot_id = ?1 "
 	    "AND v.id NOT IN (SELECT "
 	    "version_id FROM snapshot_versions WHERE snapshot_id = ?2) "
-	    "ORDER BY v.package, v.version");
+	    "ORDER BY v.tree != 'src/contrib', v.tree, v.package, v.version");
 	if (st == NULL) {
 		reply_error(c, "database: %s", sqlite3_errmsg(ctl.db));
 		goto done;

@@ -2,10 +2,12 @@
 # that trusts it (ingested and published as a sync would, real R installs
 # from it); a tampered bundle, one signed by an unknown key and one
 # without a signature are refused with nothing changed; --since exports
-# only what is new.
+# only what is new; a binary travels as TREE/FILE in a format 2 bundle and
+# is served from its tree after the import.
 NAME=bundle
 . "$(dirname "$0")/../lib/harness.sh"
 . "$SRCDIR/tests/lib/mkpkg.sh"
+. "$SRCDIR/tests/lib/mkbin.sh"
 ctl() { "$BUILDDIR/airlockctl" -f "$T/airlock.conf" "$@"; }
 LC_ALL=C.UTF-8
 export LC_ALL
@@ -68,6 +70,38 @@ check "an unsigned bundle is refused ($(head -c 160 "$T/out"))" \
     grep -q "bundle refused" "$T/out"
 check "nothing changed: no snapshot, no version in victim" \
     sh -c "test '$(snaps)' = '$before' && test -z \"\$('$BUILDDIR/airlockctl' -f '$T/airlock.conf' package list victim | sed 1d)\""
+# Binaries travel too: a Windows binary added to origin is exported as
+# bin/windows/contrib/4.2/FILE in a format 2 bundle and served from that
+# tree after the import; a bundle of sources only stays format 1.
+check "a bundle of sources only says format 1" sh -c \
+    "tar -xOf '$T/b/full.bundle' airlock-bundle/INDEX.json | grep -q '\"format\":1,'"
+W=bin/windows/contrib/4.2
+mkdir -p "$T/bin"
+MKBIN_SRC=$T/p mkbin_win "$T/bin" bunlow 1.0 4.2 || nok "mkbin_win bunlow"
+CONF_EXTRA="bundle = { signing_key = \"$T/sign.pem\"; trusted_keys = [\"$T/sign.pub\"]; };"
+write_conf
+kill -HUP "$APID"
+wait_log "reload complete (generation 2)" 10
+ctl add origin --type win.binary:4.2 "$T/bin/bunlow_1.0.zip" >"$T/out" 2>&1
+check "a Windows binary added to origin" grep -q "1 added" "$T/out"
+ctl publish origin >/dev/null 2>&1
+ctl bundle export origin "$T/b/bin.bundle" >"$T/out" 2>&1
+check "bundle export with the binary: 4 files ($(head -c 120 "$T/out"))" \
+    grep -q "exported 4 file(s)" "$T/out"
+check "…format 2, the binary named $W/bunlow_1.0.zip" sh -c \
+    "tar -xOf '$T/b/bin.bundle' airlock-bundle/INDEX.json | grep -q '\"format\":2,' &&
+    tar -xOf '$T/b/bin.bundle' airlock-bundle/INDEX.json | grep -q '\"name\":\"$W/bunlow_1.0.zip\"' &&
+    tar -tf '$T/b/bin.bundle' | grep -qx 'airlock-bundle/files/$W/bunlow_1.0.zip'"
+ctl repo create withbin --kind local >/dev/null
+ctl bundle import "$T/b/bin.bundle" --repo withbin >"$T/out" 2>&1
+check "bundle import with the binary: 4 added ($(head -c 120 "$T/out"))" \
+    grep -q "4 added" "$T/out"
+check "…the binary is served from $W, byte for byte" sh -c \
+    "curl -sf '$URL/withbin/latest/$W/PACKAGES' | grep -qx 'Package: bunlow' &&
+    curl -sf '$URL/withbin/latest/$W/bunlow_1.0.zip' | cmp -s - '$T/bin/bunlow_1.0.zip'"
+ctl package list withbin latest >"$T/out" 2>&1
+check "…listed as a win.binary:4.2 version" grep -q "bunlow.*win.binary:4.2" "$T/out"
+
 ctl audit dump --csvlog >"$T/audit"
 check "audit: bundle_export" grep -q ",bundle_export," "$T/audit"
 check "audit: bundle_import, refusals included" \

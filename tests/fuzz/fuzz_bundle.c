@@ -37,6 +37,28 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/*
+ * What an accepted entry's name must be: the package's source tarball, or
+ * a binary tree (as the store names it) and the binary's file in it.
+ */
+static int
+name_ok(const struct bundle_file *f)
+{
+	const char *base = strrchr(f->name, '/');
+	char tree[PKG_TREE_MAX];
+	struct pkg_type t;
+
+	if (base == NULL)
+		return pkg_file_matches(f->name, f->package, f->version);
+	if ((size_t)(base - f->name) >= sizeof(tree))
+		return 0;
+	memcpy(tree, f->name, (size_t)(base - f->name));
+	tree[base - f->name] = '\0';
+	return pkg_type_from_tree(tree, &t) == 0 && t.kind != PKG_SOURCE &&
+	    strcmp(t.tree, tree) == 0 &&
+	    pkg_type_file_matches(&t, base + 1, f->package, f->version);
+}
+
 /* Test only, as in test_bundle.c. */
 static const char FUZZ_KEY[] =
     "-----BEGIN PRIVATE KEY-----\n"
@@ -89,8 +111,7 @@ on_index(void *arg, struct bundle_reader *r, const struct bundle_index *ix)
 		f = &ix->files[i];
 		if (!pkg_name_valid(f->package) ||
 		    !pkg_version_valid(f->version) ||
-		    !pkg_file_matches(f->name, f->package, f->version) ||
-		    f->size < 0 || f->size > MAX_FILE ||
+		    !name_ok(f) || f->size < 0 || f->size > MAX_FILE ||
 		    !lowhex(f->sha256, 64) || !lowhex(f->md5, 32))
 			abort();
 		for (j = 0; j < i && j < 64; j++)

@@ -638,6 +638,102 @@ test_roundtrip(void)
 	free(p);
 }
 
+/*
+ * Format 2: binaries named TREE/FILE travel with the sources; a bundle
+ * without one is still format 1; names that are not a binary tree and
+ * its file are refused by the writer, and by the reader in either
+ * format (a '/' at all in format 1).
+ */
+static void
+test_binaries(void)
+{
+	static const char *const bad[] = {
+		"bin/windows/contrib/4.2/abc_1.0.tar.gz",	/* not .zip */
+		"bin/macosx/contrib/4.2/abc_1.0.zip",		/* not .tgz */
+		"src/contrib/abc_1.0.tar.gz",			/* not binary */
+		"bin/windows/contrib/4.2/../abc_1.0.zip",
+		"bin/windows/contrib/x/abc_1.0.zip",
+		"bin/windows/contrib/4.2/abd_1.0.zip",		/* not abc */
+		"/abc_1.0.tar.gz",
+	};
+	static const char *const bin = "bin/windows/contrib/4.2/abc_1.0.zip";
+	static const char *const mac =
+	    "bin/macosx/big-sur-arm64/contrib/4.3/Rcpp_1.0.12.tgz";
+	EVP_PKEY *trusted[] = { pa };
+	struct bundle_writer *w;
+	struct mem m[MAXMEM];
+	struct got g;
+	char index[4096], sha[65], md5[33];
+	const char *names[1];
+	const unsigned char *data[1];
+	unsigned char *p;
+	size_t n, nm, i, lens[1];
+	int fd = memfd();
+
+	CHECK((w = bundle_write_open(fd, err, sizeof(err))) != NULL);
+	for (i = 0; i < nitems(bad); i++)
+		if (bundle_write_file(w, bad[i], fakes[0].fd, "abc", "1.0", err,
+		    sizeof(err)) == 0) {
+			fprintf(stderr, "  writer took %s\n", bad[i]);
+			CHECK(!"a bad binary name written");
+		}
+	CHECK(bundle_write_file(w, fakes[0].name, fakes[0].fd, "abc", "1.0",
+	    err, sizeof(err)) == 0);
+	CHECK(bundle_write_file(w, bin, fakes[0].fd, "abc", "1.0", err,
+	    sizeof(err)) == 0);
+	CHECK(bundle_write_file(w, mac, fakes[1].fd, "Rcpp", "1.0.12", err,
+	    sizeof(err)) == 0);
+	CHECK(bundle_write_close(w, ka, "cran", "test host", 0, err,
+	    sizeof(err)) == 0);
+	p = fd_bytes(fd, &n);
+	close(fd);
+	CHECK(read_bytes(p, n, trusted, 1, BIG, &g) == 0);
+	CHECK(g.nfiles == 3);
+	CHECK(g.nfiles == 3 && strcmp(g.name[0], fakes[0].name) == 0 &&
+	    strcmp(g.name[1], bin) == 0 && strcmp(g.name[2], mac) == 0);
+	CHECK(g.nfiles == 3 && g.len[2] == fakes[1].len &&
+	    memcmp(g.data[2], fakes[1].data, fakes[1].len) == 0);
+	got_free(&g);
+	nm = unpack(p, n, m);
+	m[0].data[m[0].len] = '\0';
+	CHECK(strstr((char *)m[0].data, "\"format\":2") != NULL);
+	CHECK(nm == 5 && strcmp(m[3].name,
+	    "airlock-bundle/files/bin/windows/contrib/4.2/abc_1.0.zip") == 0);
+	mem_free(m, nm);
+	free(p);
+
+	/* Sources only: format 1, as before. */
+	p = make(ka, 2, 0, &n);
+	nm = unpack(p, n, m);
+	m[0].data[m[0].len] = '\0';
+	CHECK(strstr((char *)m[0].data, "\"format\":1") != NULL);
+	mem_free(m, nm);
+	free(p);
+
+	/* A binary in a signed format 1 index, and bad names in format 2. */
+	digests(fakes[0].data, fakes[0].len, sha, md5);
+	names[0] = bin;
+	data[0] = fakes[0].data;
+	lens[0] = fakes[0].len;
+	for (i = 0; i <= nitems(bad); i++) {
+		snprintf(index, sizeof(index), "{\"format\":%d,\"repo\":"
+		    "\"cran\",\"created\":1700000000,\"source\":\"forge\","
+		    "\"since\":null,\"files\":[{\"name\":\"%s\",\"size\":"
+		    "%zu,\"sha256\":\"%s\",\"md5\":\"%s\",\"package\":\"abc\","
+		    "\"version\":\"1.0\"}]}", i == nitems(bad) ? 1 : 2,
+		    i == nitems(bad) ? bin : bad[i], fakes[0].len, sha, md5);
+		names[0] = i == nitems(bad) ? bin : bad[i];
+		p = forge(ka, index, names, data, lens, 1, &n);
+		if (!refused(p, n, "files[0]"))
+			CHECK(!"a bad binary entry accepted");
+		free(p);
+	}
+	p = forge(ka, index, names, data, lens, 1, &n);
+	CHECK(refused(p, n,
+	    "files[0]: name is not <package>_<version>.tar.gz"));
+	free(p);
+}
+
 /* Through a pipe, as a sandboxed importer may be handed it. */
 static void
 test_pipe(void)
@@ -1076,8 +1172,8 @@ test_index(void)
 		{ "", "INDEX.json: line" },
 		{ "[]", "not an object with exactly" },
 		{ "{\"format\":1}", "not an object with exactly" },
-		{ "{\"format\":2,\"repo\":\"cran\",\"created\":1,\"source\":"
-		    "\"h\",\"since\":null,\"files\":[]}", "format: not 1" },
+		{ "{\"format\":3,\"repo\":\"cran\",\"created\":1,\"source\":"
+		    "\"h\",\"since\":null,\"files\":[]}", "format: not 1 to 2" },
 		{ "{\"format\":1,\"repo\":\"../x\",\"created\":1,\"source\":"
 		    "\"h\",\"since\":null,\"files\":[]}", "repo: not a" },
 		{ "{\"format\":1,\"repo\":\"cran\",\"created\":1,\"source\":"
@@ -1363,6 +1459,7 @@ main(int argc, char **argv)
 
 	RUN(test_keygen);
 	RUN(test_roundtrip);
+	RUN(test_binaries);
 	RUN(test_pipe);
 	RUN(test_callbacks);
 	RUN(test_signature);
