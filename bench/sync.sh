@@ -167,6 +167,8 @@ tree_cpu() {
 }
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 runcurl		# warms the page cache and nginx, not counted
+# Each timed part starts with no dirty pages of the one before it to write.
+sync
 times >"$T/times0"
 t0=$(now)
 runcurl
@@ -255,6 +257,7 @@ with open(log, "rb") as f:
             sys.exit(0)
 PY
 }
+sync
 a0=$(tree_cpu)
 follow >"$T/follow" &
 fpid=$!
