@@ -130,6 +130,7 @@ fetch_opts_init(struct fetch_opts *o)
 	o->backoff_ms = 1000;
 	o->connect_timeout = 30;
 	o->low_speed_time = 60;
+	o->wake_fd = -1;
 }
 
 static int
@@ -1049,6 +1050,8 @@ start_ready(struct run *r, int64_t now)
 		start(r, &r->x[k]);
 		changed = 1;
 	}
+	if (r->o->may_start != NULL && !r->o->may_start(r->o->pressure_arg))
+		return changed;
 	while (r->next < r->n && r->active < (size_t)r->o->parallel) {
 		start(r, &r->x[r->next++]);
 		changed = 1;
@@ -1100,6 +1103,7 @@ fetch_run(const struct fetch_opts *o, struct fetch_item *items, size_t n,
     fetch_progress cb, void *arg, volatile int *stop, char *err,
     size_t errlen)
 {
+	struct curl_waitfd wfd;
 	struct run r;
 	struct xfer *x;
 	CURLMsg *msg;
@@ -1170,11 +1174,16 @@ fetch_run(const struct fetch_opts *o, struct fetch_item *items, size_t n,
 			break;
 		if (changed)
 			continue;
-		if ((mc = curl_multi_poll(r.m, NULL, 0, poll_ms(&r, mono_ms()),
-		    NULL)) != CURLM_OK) {
+		wfd.fd = o->wake_fd;
+		wfd.events = CURL_WAIT_POLLIN;
+		wfd.revents = 0;
+		if ((mc = curl_multi_poll(r.m, &wfd, o->wake_fd >= 0 ? 1 : 0,
+		    poll_ms(&r, mono_ms()), NULL)) != CURLM_OK) {
 			multi_failed(&r, mc);
 			break;
 		}
+		if (o->on_wake != NULL && (wfd.revents & CURL_WAIT_POLLIN))
+			o->on_wake(o->pressure_arg);
 	}
 
 	/* Stopped, or done: what is left keeps its .part for next time. */

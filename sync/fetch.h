@@ -70,6 +70,18 @@ struct fetch_opts {
 	 */
 	void (*file_done)(void *arg, const struct fetch_item *it);
 	void *file_done_arg;
+	/*
+	 * Back-pressure that does not stall the transfers under way: while
+	 * may_start returns 0, fetch_run starts no new transfer (those
+	 * running go on).  wake_fd (-1: none) is polled with the transfers,
+	 * and on_wake called as soon as it is readable, so that what frees
+	 * room (the consumer's answers) is taken without waiting for the
+	 * next progress call.  NULLs: no back-pressure, nothing to poll.
+	 */
+	int (*may_start)(void *arg);
+	int wake_fd;
+	void (*on_wake)(void *arg);
+	void *pressure_arg;
 };
 
 struct fetch_item {
@@ -99,7 +111,8 @@ struct fetch_item {
 typedef void (*fetch_progress)(void *arg, long long done_bytes,
     long long total_bytes, size_t files_done, size_t files_total);
 
-/* parallel 8, retries 3, backoff 1 s, connect 30 s, low speed 60 s. */
+/* parallel 8, retries 3, backoff 1 s, connect 30 s, low speed 60 s,
+ * no wake_fd. */
 void fetch_opts_init(struct fetch_opts *o);
 
 /*

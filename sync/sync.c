@@ -40,6 +40,7 @@
 #define INDEX_MAX (64u << 20)
 #define BATCH 16		/* files per SYNC_FILES */
 #define AHEAD 4			/* SYNC_FILES the master has not answered */
+#define AHEAD_MAX (AHEAD + 2)	/* past it even the transfers under way wait */
 #define BATCH_WAIT_MS 1000	/* a batch short of BATCH goes after this */
 #define MAX_BINARIES 32		/* binary trees of a mirror (syncopt.c's) */
 
@@ -154,6 +155,14 @@ tick_pings(void *arg)
 {
 	(void)arg;
 	pings();
+}
+
+/* fetch_run's may_start: room for the master to take another batch. */
+static int
+room_to_start(void *arg)
+{
+	(void)arg;
+	return ho.ahead < AHEAD;
 }
 
 static void
@@ -304,9 +313,11 @@ wait_ack(void)
 }
 
 /*
- * Sends the batch gathered so far.  At most AHEAD wait for the master:
- * past that the downloads wait too, rather than the quarantine filling
- * faster than the store takes it.
+ * Sends the batch gathered so far.  With AHEAD unanswered no transfer
+ * starts (room_to_start), but those running go on rather than stall on
+ * a real link; at AHEAD_MAX, which they rarely fill, this waits for an
+ * answer, rather than the quarantine filling faster than the store
+ * takes it.
  */
 static void
 ho_flush(void)
@@ -329,7 +340,7 @@ ho_flush(void)
 		ho.nb = 0;
 		ho.ahead++;
 	}
-	while (ho.ahead >= AHEAD)
+	while (ho.ahead >= AHEAD_MAX)
 		wait_ack();
 }
 
@@ -681,6 +692,10 @@ pass(struct mirror *m)
 	/* The index may take longer than the master's liveness deadline. */
 	o.tick = tick_pings;
 	o.file_done = ho_add;
+	/* The master's answers, taken as they come, let new transfers go. */
+	o.may_start = room_to_start;
+	o.wake_fd = ch.fd;
+	o.on_wake = tick_pings;
 	if (m->secret_error[0] != '\0') {
 		report(m->name, "", "%s", m->secret_error);
 		return 0;

@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -495,6 +496,88 @@ test_file_done(void)
 	CHECK(it[4].bytes == 0 && it[5].bytes == (long long)files[5].size);
 }
 
+struct gate {
+	int open;		/* may_start's answer */
+	size_t done;		/* file_done calls */
+	size_t done_at_wake;	/* ... when wake_fd woke the run */
+	int wakes;
+	int tfd;		/* the timerfd standing for the consumer */
+};
+
+static int
+gate_may_start(void *arg)
+{
+	return ((struct gate *)arg)->open;
+}
+
+static void
+gate_wake(void *arg)
+{
+	struct gate *g = arg;
+	uint64_t n;
+
+	if (read(g->tfd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
+		g->wakes++;
+		g->done_at_wake = g->done;
+		g->open = 1;
+	}
+}
+
+/* The first file done closes the gate; the consumer opens it later. */
+static void
+gate_file(void *arg, const struct fetch_item *it)
+{
+	struct gate *g = arg;
+	struct itimerspec ts;
+
+	(void)it;
+	if (g->done++ == 0) {
+		g->open = 0;
+		memset(&ts, 0, sizeof(ts));
+		ts.it_value.tv_nsec = 300 * 1000000L;
+		timerfd_settime(g->tfd, 0, &ts, NULL);
+	}
+}
+
+/*
+ * Back-pressure: while may_start says no, no transfer starts but those
+ * running finish; wake_fd readable (the consumer's answer, here a timer)
+ * calls on_wake at once, which lets the rest go, with no progress
+ * callback or tick to do it.
+ */
+static void
+test_pressure(void)
+{
+	struct fetch_item it[NFILES];
+	struct fetch_opts o;
+	struct gate g;
+	size_t i;
+
+	clean_q();
+	opts(&o);
+	o.parallel = 3;
+	memset(&g, 0, sizeof(g));
+	g.open = 1;
+	CHECK((g.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) != -1);
+	o.file_done = gate_file;
+	o.file_done_arg = &g;
+	o.may_start = gate_may_start;
+	o.wake_fd = g.tfd;
+	o.on_wake = gate_wake;
+	o.pressure_arg = &g;
+	for (i = 0; i < NFILES; i++)
+		item(&it[i], (int)i, files[i].name, &files[i]);
+	CHECK(fetch_run(&o, it, NFILES, NULL, NULL, NULL, err,
+	    sizeof(err)) == 0);
+	CHECK(g.done == NFILES);
+	for (i = 0; i < NFILES; i++)
+		CHECK(it[i].ok && holds(files[i].name, &files[i]));
+	/* Gated after the first: at most the other two running went on. */
+	CHECK(g.wakes == 1);
+	CHECK(g.done_at_wake >= 1 && g.done_at_wake <= 3);
+	close(g.tfd);
+}
+
 /* Nothing named name, nor its .part, and the error says want. */
 static int
 failed(const struct fetch_item *it, const char *want)
@@ -953,6 +1036,7 @@ main(void)
 	}
 	RUN(test_parallel);
 	RUN(test_file_done);
+	RUN(test_pressure);
 	RUN(test_failures);
 	RUN(test_resume);
 	RUN(test_retry);
