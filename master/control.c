@@ -64,13 +64,17 @@ struct conn {
 	struct job *jobs;
 	size_t njobs, nleft;
 	/*
-	 * Files are copied and hashed by a thread, so that a large one
-	 * never holds up the master's loop (supervision, other requests).
+	 * Files are copied and hashed by a thread, and placed in the store
+	 * by another once inspected, so that neither their bytes nor their
+	 * fsyncs ever hold up the master's loop (supervision, other
+	 * requests, the other batches of a sync pass).
 	 */
-	pthread_t copier;
-	int copying;		/* a copier thread runs for this request */
-	int copied;		/* it is done (set by it, read under ctl.lock) */
-	int closing;		/* the peer left while copying: free when done */
+	pthread_t thread;
+	int busy;		/* a thread runs for this request */
+	int finished;		/* it is done (set by it, read under ctl.lock) */
+	int placing;		/* it is place_batch, not the copier */
+	int closing;		/* the peer left while busy: free after */
+	char place_err[512];	/* why place_batch refused the batch, or "" */
 	char actor[160];	/* who, for the audit trail */
 	/* An ingest for another part of the master (sync), not a socket. */
 	void (*internal)(void *arg, json_t *answer);
@@ -79,7 +83,7 @@ struct conn {
 	char *const *want_md5, *const *want_sha256;
 	uid_t adopt_uid;	/* whose files are adopted; only if adopt */
 	int adopt;
-	/* The copier's settings: a reload may free ctl.conf under it. */
+	/* The threads' settings: a reload may free ctl.conf under them. */
 	char data_dir[PATH_MAX];
 	uint64_t max_size;
 	uint64_t auth_id;	/* the AUTH_CTL it waits for, 0: none */
@@ -90,7 +94,7 @@ struct conn {
 static struct {
 	int tag;
 	int fd;
-	int copied_tag;		/* TAG_COPIED: copier threads signal evfd */
+	int copied_tag;		/* TAG_COPIED: a conn's thread signals evfd */
 	int evfd;
 	pthread_mutex_t lock;
 	int epfd;
@@ -1031,43 +1035,62 @@ job_result(struct conn *c, struct job *j)
 	json_array_append_new(c->add_results, r);
 }
 
+static void thread_done(struct conn *c);
+
 /*
- * The whole batch is inspected: blobs placed, their directories synced,
- * one transaction (a savepoint per file, so one failure does not undo
- * the others) that holds each file's audit record too, so that the
- * batch costs one commit rather than one per file.
+ * The placer thread, once the whole batch is inspected: its blobs placed
+ * and their directories synced.  Like the copier it touches nothing but
+ * its request's jobs and settings; the blobs are immutable and never
+ * removed, so nothing on the loop races it.
  */
-static void
-commit_batch(struct conn *c)
+static void *
+place_batch(void *arg)
 {
-	const char *dd = ctl.conf->data_dir;
+	struct conn *c = arg;
 	struct ingest **placed;
 	size_t i, np = 0;
-	char err[512];
-	struct job *j;
 
-	if ((placed = calloc(c->njobs + 1, sizeof(*placed))) == NULL) {
-		snprintf(err, sizeof(err), "out of memory");
-		goto refuse;
-	}
-	for (i = 0; i < c->njobs; i++) {
-		j = &c->jobs[i];
+	if ((placed = calloc(c->njobs + 1, sizeof(*placed))) == NULL)
+		snprintf(c->place_err, sizeof(c->place_err), "out of memory");
+	for (i = 0; placed != NULL && i < c->njobs; i++) {
+		struct job *j = &c->jobs[i];
+
 		if (!j->inspected)
 			continue;
-		if (store_place(dd, &j->ig) != 0)
+		if (store_place(c->data_dir, &j->ig) != 0)
 			j->inspected = 0;
 		else
 			placed[np++] = &j->ig;
 	}
-	if (np == 0) {
-		free(placed);
-		return;
-	}
-	if (store_place_sync(dd, placed, np, err, sizeof(err)) != 0) {
-		free(placed);
+	if (np > 0)
+		store_place_sync(c->data_dir, placed, np, c->place_err,
+		    sizeof(c->place_err));
+	free(placed);
+	thread_done(c);
+	return NULL;
+}
+
+/*
+ * Back on the loop, the batch placed: one transaction (a savepoint per
+ * file, so one failure does not undo the others) that holds each file's
+ * audit record too, so that the batch costs one commit rather than one
+ * per file.
+ */
+static void
+record_batch(struct conn *c)
+{
+	size_t i, np = 0;
+	char err[512];
+	struct job *j;
+
+	if (c->place_err[0] != '\0') {
+		snprintf(err, sizeof(err), "%s", c->place_err);
 		goto refuse;
 	}
-	free(placed);
+	for (i = 0; i < c->njobs; i++)
+		np += c->jobs[i].inspected != 0;
+	if (np == 0)
+		return;
 	if (db_begin(ctl.db) != 0)
 		goto fail;
 	for (i = 0; i < c->njobs; i++) {
@@ -1113,25 +1136,51 @@ refuse:
 	}
 }
 
+/* The batch recorded (or refused): its answer. */
 static void
-add_finish_if_done(struct conn *c)
+add_answer(struct conn *c)
 {
 	size_t i;
 
-	if (c->jobs == NULL || c->nleft > 0)
-		return;
-	commit_batch(c);
+	record_batch(c);
 	for (i = 0; i < c->njobs; i++) {
 		job_result(c, &c->jobs[i]);
 		dcf_free(&c->jobs[i].fields);
 	}
 	free(c->jobs);
 	c->jobs = NULL;
+	if (c->closing) {
+		conn_release(c);	/* recorded; nobody to tell */
+		return;
+	}
 	reply(c, json_pack("{s:b, s:s, s:o}", "ok", 1, "repo", c->repo,
 	    "results", c->add_results));
 	c->add_results = NULL;
 	if (c->internal != NULL)
 		conn_release(c);	/* nobody else will */
+}
+
+/* Every job is done: what the inspector accepted goes to be placed. */
+static void
+add_finish_if_done(struct conn *c)
+{
+	size_t i, np = 0;
+
+	if (c->jobs == NULL || c->nleft > 0 || c->busy)
+		return;
+	for (i = 0; i < c->njobs; i++)
+		np += c->jobs[i].inspected != 0;
+	c->place_err[0] = '\0';
+	if (np > 0) {
+		c->busy = 1;
+		c->finished = 0;
+		c->placing = 1;
+		if (pthread_create(&c->thread, NULL, place_batch, c) == 0)
+			return;
+		c->busy = 0;
+		place_batch(c);		/* no thread: here, then */
+	}
+	add_answer(c);
 }
 
 static void
@@ -1156,7 +1205,6 @@ static void *
 copier(void *arg)
 {
 	struct conn *c = arg;
-	uint64_t one = 1;
 	size_t i;
 
 	for (i = 0; i < c->njobs; i++) {
@@ -1178,11 +1226,20 @@ copier(void *arg)
 			j->fd = -1;
 		}
 	}
+	thread_done(c);
+	return NULL;
+}
+
+/* The end of a conn's thread, for on_copied. */
+static void
+thread_done(struct conn *c)
+{
+	uint64_t one = 1;
+
 	pthread_mutex_lock(&ctl.lock);
-	c->copied = 1;
+	c->finished = 1;
 	pthread_mutex_unlock(&ctl.lock);
 	(void)!write(ctl.evfd, &one, sizeof(one));
-	return NULL;
 }
 
 
@@ -1219,13 +1276,17 @@ on_copied(void)
 	for (c = ctl.conns; c != NULL; c = next) {
 		next = c->next;
 		pthread_mutex_lock(&ctl.lock);
-		done = c->copying && c->copied;
+		done = c->busy && c->finished;
 		pthread_mutex_unlock(&ctl.lock);
 		if (!done)
 			continue;
-		pthread_join(c->copier, NULL);
-		c->copying = 0;
-		copy_done(c);
+		pthread_join(c->thread, NULL);
+		c->busy = 0;
+		if (c->placing) {
+			c->placing = 0;
+			add_answer(c);
+		} else
+			copy_done(c);
 	}
 }
 
@@ -1315,10 +1376,11 @@ cmd_add(struct conn *c, json_t *req, struct ipc_msg *msg)
 	ipc_msg_close_fds(msg);
 	snprintf(c->data_dir, sizeof(c->data_dir), "%s", ctl.conf->data_dir);
 	c->max_size = (uint64_t)ctl.conf->max_package_size;
-	c->copying = 1;
-	if (pthread_create(&c->copier, NULL, copier, c) != 0) {
+	c->busy = 1;
+	c->finished = 0;
+	if (pthread_create(&c->thread, NULL, copier, c) != 0) {
+		c->busy = 0;
 		copier(c);
-		c->copying = 0;
 		copy_done(c);
 	}
 }
@@ -1693,7 +1755,7 @@ control_ingest(const char *repo, const char *actor, int *fds,
 	cmd_add(c, req, &msg);
 	c->want_md5 = c->want_sha256 = NULL;
 	json_decref(req);
-	if (c->jobs == NULL && !c->copying)
+	if (c->jobs == NULL && !c->busy)
 		conn_release(c);	/* answered at once (an error) */
 	return 0;
 }
@@ -1707,7 +1769,7 @@ inspect_next(void)
 	size_t i;
 
 	for (c = ctl.conns; c != NULL; c = c->next) {
-		if (c->copying || c->closing)
+		if (c->busy || c->closing)
 			continue;
 		for (i = 0; c->jobs != NULL && i < c->njobs; i++) {
 			struct job *j = &c->jobs[i];
@@ -1847,11 +1909,11 @@ out:
 	return 0;
 }
 
-/* Ends a connection; with its files still being copied, once they are. */
+/* Ends a connection; with its files being copied or placed, once they are. */
 static void
 conn_free(struct conn *c)
 {
-	if (c->copying) {
+	if (c->busy) {
 		c->closing = 1;
 		epoll_ctl(ctl.epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		return;
@@ -2355,9 +2417,9 @@ void
 control_close(void)
 {
 	while (ctl.conns != NULL) {
-		if (ctl.conns->copying) {
-			pthread_join(ctl.conns->copier, NULL);
-			ctl.conns->copying = 0;
+		if (ctl.conns->busy) {
+			pthread_join(ctl.conns->thread, NULL);
+			ctl.conns->busy = 0;
 		}
 		conn_release(ctl.conns);
 	}

@@ -346,10 +346,14 @@ store_discard(struct ingest *ig)
 
 static int fsync_dir(const char *path);
 
-/* Gives the unnamed copy the name path: 0, or -1 with errno set. */
+/*
+ * Gives the unnamed copy of size bytes the name path: 0, or -1 with
+ * errno set.
+ */
 static int
-link_copy(int fd, const char *path)
+link_copy(int fd, const char *path, uint64_t size)
 {
+	struct stat st;
 	char self[64];
 	int tries;
 
@@ -358,11 +362,17 @@ link_copy(int fd, const char *path)
 		if (linkat(AT_FDCWD, self, AT_FDCWD, path,
 		    AT_SYMLINK_FOLLOW) == 0)
 			return 0;
+		if (errno != EEXIST)
+			return -1;
 		/*
-		 * A blob of the wrong size (store_place checked) is replaced
-		 * by the verified copy: the name is the hash of these bytes.
+		 * Placed since store_place looked (another batch with the
+		 * same file, on its own thread): that one stays.  A blob of
+		 * the wrong size is replaced by the verified copy: the name
+		 * is the hash of these bytes.
 		 */
-		if (errno != EEXIST || unlink(path) != 0)
+		if (stat(path, &st) == 0 && (uint64_t)st.st_size == size)
+			return 0;
+		if (unlink(path) != 0)
 			return -1;
 	}
 	return -1;
@@ -385,7 +395,7 @@ store_place(const char *data_dir, struct ingest *ig)
 	/* Usually the fan-out directory exists: one call, not a walk. */
 	if (ig->fd < 0 || (mkdir(dir, 0755) != 0 && errno != EEXIST &&
 	    mkdir_p(dir, 0755) != 0) || fchmod(ig->fd, 0644) != 0 ||
-	    (ig->named ? rename(ig->tmp, path) : link_copy(ig->fd, path))
+	    (ig->named ? rename(ig->tmp, path) : link_copy(ig->fd, path, ig->size))
 	    != 0) {
 		snprintf(ig->error, sizeof(ig->error), "cannot store %.300s: %s",
 		    path, ig->fd < 0 ? "the copy is gone" : strerror(errno));
