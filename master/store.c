@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -20,6 +19,8 @@
 #include "util.h"
 
 #define COPY_CHUNK (256 * 1024)
+/* Under malloc's mmap threshold, and within a core's L2 cache. */
+#define HASH_CHUNK (64 * 1024)
 
 int
 store_init(const char *data_dir)
@@ -135,36 +136,49 @@ fail:
 }
 
 /*
- * The SHA-256 and MD5 of the first size bytes of fd, read through a
- * mapping (one pass over the page cache, no copy).  0 or -1.
+ * The SHA-256 and MD5 of the first size bytes of fd, read a chunk at a
+ * time: each chunk is in the cache for the second digest, and no mapping
+ * is made and torn down (a munmap in a threaded process makes the
+ * kernel flush the other cores' TLBs; reading was about a fifth faster
+ * here).  0, or -1 with errno set (EIO: fd is shorter than size).
  */
 static int
 digest_fd(int fd, uint64_t size, char sha256[65], char md5[33])
 {
 	EVP_MD_CTX *sha = NULL, *m5 = NULL;
 	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned char *chunk = NULL;
 	unsigned dlen;
-	void *map = NULL;
+	uint64_t off = 0;
+	ssize_t n;
 	int ret = -1;
 
-	/* Populated: the pages were just written, one call maps them all. */
-	if (size > 0 && (map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED |
-	    MAP_POPULATE, fd, 0)) == MAP_FAILED)
-		return -1;
-	if ((sha = EVP_MD_CTX_new()) == NULL || (m5 = EVP_MD_CTX_new()) == NULL ||
+	if ((chunk = malloc(HASH_CHUNK)) == NULL ||
+	    (sha = EVP_MD_CTX_new()) == NULL || (m5 = EVP_MD_CTX_new()) == NULL ||
 	    !EVP_DigestInit_ex(sha, EVP_sha256(), NULL) ||
-	    !EVP_DigestInit_ex(m5, EVP_md5(), NULL) ||
-	    !EVP_DigestUpdate(sha, map, (size_t)size) ||
-	    !EVP_DigestUpdate(m5, map, (size_t)size))
+	    !EVP_DigestInit_ex(m5, EVP_md5(), NULL))
 		goto out;
+	while (off < size) {
+		n = pread(fd, chunk, size - off < HASH_CHUNK ?
+		    (size_t)(size - off) : HASH_CHUNK, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			goto out;
+		if (!EVP_DigestUpdate(sha, chunk, (size_t)n) ||
+		    !EVP_DigestUpdate(m5, chunk, (size_t)n))
+			goto out;
+		off += (uint64_t)n;
+	}
 	EVP_DigestFinal_ex(sha, dig, &dlen);
 	hex(dig, dlen, sha256);
 	EVP_DigestFinal_ex(m5, dig, &dlen);
 	hex(dig, dlen, md5);
 	ret = 0;
 out:
-	if (map != NULL)
-		munmap(map, (size_t)size);
+	free(chunk);
 	EVP_MD_CTX_free(sha);
 	EVP_MD_CTX_free(m5);
 	return ret;
