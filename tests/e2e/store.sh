@@ -186,3 +186,61 @@ check "an idle inspect role ends by itself" wait_for 15 gone
 mkdir -p "$T/p3" && mkpkg_tar "$T/p3" later 1.0
 ctl add internal "$T/p3/later_1.0.tar.gz" >"$T/out" 2>&1
 check "…and a new one inspects the next file" grep -q "1 file(s): 1 added" "$T/out"
+
+# An import killed part way (SIGKILL, so airlockctl says nothing): what
+# the master had taken is stored and recorded whole, even a batch it was
+# still placing, and nothing else is left; the next import adds the rest.
+# 1000 small packages (16 to an add request), written by Python's
+# tarfile as mkpkg_tar would, and the kill as soon as the log shows the
+# first one added.
+K=1000
+mkdir -p "$T/p4"
+python3 -c "
+import io, tarfile
+for i in range($K):
+    name = 'many%d' % i
+    with tarfile.open('$T/p4/%s_1.0.tar.gz' % name, 'w:gz') as t:
+        for path, text in (('DESCRIPTION', 'Package: %s\\nVersion: 1.0\\nTitle: Test\\n'
+            'Description: Test.\\nLicense: MIT\\nNeedsCompilation: no\\n' % name),
+            ('R/f.R', 'f <- function() %d\\n' % i)):
+            data = text.encode()
+            ti = tarfile.TarInfo('%s/%s' % (name, path))
+            ti.size, ti.mode, ti.mtime = len(data), 0o644, 1700000000
+            t.addfile(ti, io.BytesIO(data))
+" 2>"$T/out" || sed 's/^/# /' "$T/out"
+check "$K packages made" test "$(ls "$T/p4" | wc -l)" = $K
+base=$(python3 -c "
+import sqlite3; print(sqlite3.connect('$T/data/store.db').execute('SELECT COUNT(*) FROM versions').fetchone()[0])")
+# Not through ctl: $! must be airlockctl itself, not a subshell.
+"$AIRLOCKCTL" -f "$T/airlock.conf" import internal "$T/p4" >"$T/out" 2>&1 &
+imp=$!
+i=0
+while ! grep -q 'add internal: many' "$T/log" && [ $i -lt 30000 ]; do
+	i=$((i + 1))
+done
+kill -KILL "$imp" 2>/dev/null
+wait "$imp" 2>/dev/null
+check "the import was killed before it ended" sh -c "! grep -q 'file(s):' '$T/out'"
+check "airlockd goes on serving" sh -c "curl -sf '$L/src/contrib/PACKAGES' | grep -q '^Package: gamma'"
+settled() { [ -z "$(ls "$T/data/ingest")" ]; }
+check "nothing is left in the ingest directory" wait_for 10 settled
+check "every recorded version has its blob, of the recorded size and digest; no blob is unrecorded" python3 -c "
+import hashlib, os, sqlite3
+db = sqlite3.connect('file:$T/data/store.db?mode=ro', uri=True)
+rows = db.execute('SELECT b.sha256, b.size FROM blobs b').fetchall()
+assert db.execute('SELECT COUNT(*) FROM versions v LEFT JOIN blobs b ON b.sha256 = v.sha256 WHERE b.sha256 IS NULL').fetchone()[0] == 0
+on_disk = set()
+for d, _, fs in os.walk('$T/data/store/blobs'):
+    on_disk.update(fs)
+for sha, size in rows:
+    p = '$T/data/store/blobs/sha256/%s/%s' % (sha[:2], sha)
+    data = open(p, 'rb').read()
+    assert len(data) == size and hashlib.sha256(data).hexdigest() == sha, sha
+assert on_disk == {r[0] for r in rows}, on_disk ^ {r[0] for r in rows}
+"
+taken=$(python3 -c "
+import sqlite3; print(sqlite3.connect('$T/data/store.db').execute('SELECT COUNT(*) FROM versions').fetchone()[0] - $base)")
+check "some but not all of the $K were taken ($taken)" test "$taken" -gt 0 -a "$taken" -lt $K
+ctl import internal "$T/p4" >"$T/out" 2>&1
+check "the next import adds the rest" grep -q "$K file(s): $((K - taken)) added, $taken already present, 0 refused" "$T/out"
+sed 's/^/# /' "$T/out"
